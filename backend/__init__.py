@@ -1,0 +1,117 @@
+"""Chengxin (澄信): the backend of Jiangyin's personal credit-points system."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from backend.config import build_config, project_root
+
+API_TITLE = "Chengxin credit-points API"
+API_VERSION = "1.0"
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app from the environment; ``test_config`` overrides any value (tests and scripts)."""
+    instance_path = Path((test_config or {}).get("INSTANCE_PATH") or project_root() / "instance")
+    app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True, static_folder=None)
+    app.config.update(build_config(overrides=test_config, instance_path=instance_path))
+    app.config.update(
+        API_TITLE=API_TITLE,
+        API_VERSION=API_VERSION,
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="docs",
+        OPENAPI_SWAGGER_UI_URL="/api/v1/docs/assets/",
+        API_SPEC_OPTIONS={"components": {"securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}},
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
+        RATELIMIT_STORAGE_URI=_ratelimit_storage(app.config),
+        RATELIMIT_KEY_PREFIX=app.config["REDIS_PREFIX"] + "rl",
+        RATELIMIT_HEADERS_ENABLED=True,
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    if app.config["CHENGXIN_ENV"] == "production":
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+
+    _init_extensions(app)
+    _register_domains(app)
+    _register_cli(app)
+    return app
+
+
+def _engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        return {"connect_args": {"timeout": 30}}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+
+
+def _ratelimit_storage(config) -> str:
+    from backend.ratelimits import storage_uri
+
+    return storage_uri(config)
+
+
+def _init_extensions(app: Flask) -> None:
+    from flask_limiter import Limiter
+
+    from backend import cache
+    from backend.extensions import db, migrate
+    from backend.ratelimits import client_ip
+    from backend.web import Api
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(project_root() / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    app.extensions["chengxin.limiter"] = Limiter(key_func=client_ip, app=app)
+    cache.init_app(app)
+    app.extensions["chengxin.api"] = Api(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _sqlite_pragmas(app)
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    from sqlalchemy import event
+
+    from backend.extensions import db
+
+    with app.app_context():
+        @event.listens_for(db.engine, "connect")
+        def _on_connect(connection, _record):
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.close()
+
+
+def _register_domains(app: Flask) -> None:
+    from backend.access import register_principal_loader
+    from backend.audit.routes import blp as audit_blp
+    from backend.auth import service as auth_service
+    from backend.auth.routes import blp as auth_blp
+    from backend.docs.routes import blp as docs_blp
+    from backend.docs.routes import guard_documentation_views
+    from backend.health.routes import blp as health_blp
+    from backend.settings.routes import blp as settings_blp
+    from backend.staff import service as staff_service
+    from backend.staff.routes import blp as staff_blp
+
+    register_principal_loader("staff", staff_service.principal_from_claims)
+    auth_service.register_role_provider("staff", staff_service.roles_of)
+
+    api = app.extensions["chengxin.api"]
+    for blueprint in (health_blp, auth_blp, staff_blp, settings_blp, audit_blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(docs_blp)
+    guard_documentation_views(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from backend.cli import demo_cli, users_cli
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_cli)

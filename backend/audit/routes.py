@@ -1,0 +1,25 @@
+"""Admins read the audit trail at /api/v1/admin/audit; nobody edits it."""
+
+from flask.views import MethodView
+
+from backend.access import ADMIN
+from backend.audit import service
+from backend.audit.schemas import AuditQuery, AuditRecordSchema
+from backend.extensions import db
+from backend.web import Blueprint
+
+blp = Blueprint("audit", __name__, url_prefix="/api/v1/admin/audit", description="Audit records (admins)")
+
+
+@blp.route("")
+class AuditRecords(MethodView):
+    @blp.access(ADMIN)
+    @blp.arguments(AuditQuery, location="query")
+    @blp.response(200, AuditRecordSchema(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """Audit records, newest first"""
+        page = db.paginate(service.query(**query), page=pagination_parameters.page,
+                           per_page=pagination_parameters.page_size, error_out=False)
+        pagination_parameters.item_count = page.total
+        return page.items

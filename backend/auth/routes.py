@@ -1,0 +1,66 @@
+"""Sign-in, token refresh and logout under /api/v1/auth."""
+
+from flask import current_app
+from flask.views import MethodView
+
+from backend import ratelimits
+from backend.access import ROLES, current_principal
+from backend.auth import service
+from backend.auth.schemas import RefreshSchema, StaffLoginSchema, TokenPairSchema
+from backend.errors import Unauthenticated
+from backend.staff import service as staff_service
+from backend.web import Blueprint
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-in and tokens")
+
+
+def pair_body(pair: service.TokenPair) -> dict:
+    return {"access_token": pair.access_token, "refresh_token": pair.refresh_token,
+            "expires_in": int(service.ACCESS_TOKEN_TTL.total_seconds()),
+            "access_expires_at": pair.access_expires_at, "refresh_expires_at": pair.refresh_expires_at,
+            "roles": pair.roles}
+
+
+@blp.route("/staff-login")
+class StaffLogin(MethodView):
+    @blp.public(limited=False)
+    @blp.arguments(StaffLoginSchema)
+    @blp.response(200, TokenPairSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    def post(self, data):
+        """Sign in a staff member with username and password"""
+        config = current_app.config
+        ratelimits.hit(config["RATELIMIT_LOGIN_PER_IP"], "login-ip", ratelimits.client_ip())
+        failures = config["RATELIMIT_STAFF_LOGIN_FAILURES"]
+        username = data["username"].strip().lower()
+        ratelimits.check(failures, "staff-login-failures", username,
+                         message="Too many failed sign-ins for this account; try again later.")
+        try:
+            staff = staff_service.authenticate(username, data["password"])
+        except Unauthenticated:
+            ratelimits.hit(failures, "staff-login-failures", username)
+            raise
+        return pair_body(service.sign_in("staff", staff.id))
+
+
+@blp.route("/refresh")
+class Refresh(MethodView):
+    @blp.public(limited=False)
+    @blp.arguments(RefreshSchema)
+    @blp.response(200, TokenPairSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    def post(self, data):
+        """Rotate a refresh token into a new pair"""
+        ratelimits.hit(current_app.config["RATELIMIT_LOGIN_PER_IP"], "refresh-ip", ratelimits.client_ip())
+        return pair_body(service.refresh(data["refresh_token"]))
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    @blp.access(*ROLES)
+    @blp.response(204)
+    def post(self):
+        """End this sign-in: its refresh token and access tokens stop working"""
+        service.logout(current_principal().family_id)

@@ -1,0 +1,40 @@
+"""Command-line tools: ``flask users ...`` and ``flask demo ...``."""
+
+import click
+from flask.cli import AppGroup
+
+from backend import demo
+from backend.errors import DomainError
+from backend.staff import service as staff_service
+
+users_cli = AppGroup("users", help="Staff accounts.")
+demo_cli = AppGroup("demo", help="Demo data for local runs.")
+
+
+@users_cli.command("create-admin")
+@click.argument("username")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for when not given.")
+@click.option("--name", "display_name", default=None, help="Display name (defaults to the username).")
+def create_admin(username, password, display_name):
+    """Create an admin account (the first one has to come from here)."""
+    try:
+        staff = staff_service.create_staff(None, username=username, display_name=display_name or username,
+                                           password=password, role="admin")
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from exc
+    click.echo(f"admin {staff.username} created (id {staff.id})")
+
+
+@demo_cli.command("load")
+def load_demo():
+    """Load the demo data set when the database holds no staff yet; print how to sign in."""
+    if demo.load_if_empty():
+        click.echo("demo data loaded")
+    click.echo(demo.sign_in_help())
+
+
+@demo_cli.command("credentials")
+def show_credentials():
+    """Print the demo sign-in details again."""
+    click.echo(demo.sign_in_help())

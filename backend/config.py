@@ -1,0 +1,149 @@
+"""Configuration: read from the environment, checked before the app starts.
+
+Secrets never have defaults outside development and testing. In development they are generated once
+into ``instance/secrets.json`` (ignored by git); production refuses to start without explicit values.
+"""
+
+import base64
+import json
+import os
+import secrets
+from pathlib import Path
+
+ENVIRONMENTS = ("production", "development", "testing")
+SECRET_NAMES = ("SECRET_KEY", "DATA_ENCRYPTION_KEY", "LOOKUP_HASH_KEY")
+DEFAULT_WECHAT_API_BASE = "https://api.weixin.qq.com"
+
+# Every variable the app reads, with its default; the README table is checked against this list.
+VARIABLES: dict[str, tuple[str, str]] = {
+    "CHENGXIN_ENV": ("production", "production, development or testing; `make run` sets development"),
+    "DATABASE_URL": ("sqlite:///instance/chengxin.db (development only)", "SQLAlchemy database URL"),
+    "REDIS_URL": ("none: in-process stand-in (single process only)", "Redis for caches and rate limits"),
+    "REDIS_PREFIX": ("chengxin:", "prefix of every Redis key the app writes"),
+    "SECRET_KEY": ("generated in development", "signs access tokens"),
+    "DATA_ENCRYPTION_KEY": ("generated in development", "32 bytes, urlsafe base64: encrypts personal data"),
+    "LOOKUP_HASH_KEY": ("generated in development", "32 bytes, urlsafe base64: keyed hashes for look-ups"),
+    "WECHAT_APPID": ("none", "mini-program AppID; without it the development exchanger is used"),
+    "WECHAT_SECRET": ("none", "mini-program AppSecret"),
+    "WECHAT_API_BASE": (DEFAULT_WECHAT_API_BASE, "base URL of the WeChat API"),
+    "RATELIMIT_PUBLIC": ("120 per minute", "per-IP limit of public endpoints"),
+    "RATELIMIT_STAFF_LOGIN_FAILURES": ("5 per 15 minutes", "failed staff logins per username"),
+    "RATELIMIT_LOGIN_PER_IP": ("30 per minute", "sign-in attempts per IP"),
+    "LOG_LEVEL": ("INFO", "Python logging level"),
+    "PORT": ("5000", "port of `make run`"),
+}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the app; the message says what is missing."""
+
+
+
+
+def project_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def _new_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def development_secrets(instance_path: Path) -> dict:
+    """Load the development secrets, creating them once on first run."""
+    path = instance_path / "secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    instance_path.mkdir(parents=True, exist_ok=True)
+    values = {name: _new_key() for name in SECRET_NAMES}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(values, handle, indent=2)
+    return values
+
+
+def decode_key(name: str, value: str) -> bytes:
+    try:
+        raw = base64.urlsafe_b64decode(value.encode())
+    except (ValueError, TypeError) as exc:
+        raise ConfigError(f"{name} must be 32 bytes in urlsafe base64") from exc
+    if len(raw) != 32:
+        raise ConfigError(f"{name} must be 32 bytes in urlsafe base64")
+    return raw
+
+
+def build_config(environ: dict | None = None, overrides: dict | None = None,
+                 instance_path: Path | None = None) -> dict:
+    """Assemble the Flask config from the environment and explicit overrides, then check it."""
+    environ = dict(os.environ if environ is None else environ)
+    overrides = dict(overrides or {})
+    instance_path = instance_path or project_root() / "instance"
+
+    def get(name, default=None):
+        if name in overrides:
+            return overrides[name]
+        value = environ.get(name)
+        return default if value in (None, "") else value
+
+    env = get("CHENGXIN_ENV", "production")
+    if env not in ENVIRONMENTS:
+        raise ConfigError(f"CHENGXIN_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+
+    config = {
+        "CHENGXIN_ENV": env,
+        "TESTING": env == "testing",
+        "INSTANCE_PATH": str(instance_path),
+        "REDIS_URL": get("REDIS_URL"),
+        "REDIS_PREFIX": get("REDIS_PREFIX", "chengxin:"),
+        "WECHAT_APPID": get("WECHAT_APPID"),
+        "WECHAT_SECRET": get("WECHAT_SECRET"),
+        "WECHAT_API_BASE": get("WECHAT_API_BASE", DEFAULT_WECHAT_API_BASE).rstrip("/"),
+        "RATELIMIT_PUBLIC": get("RATELIMIT_PUBLIC", "120 per minute"),
+        "RATELIMIT_STAFF_LOGIN_FAILURES": get("RATELIMIT_STAFF_LOGIN_FAILURES", "5 per 15 minutes"),
+        "RATELIMIT_LOGIN_PER_IP": get("RATELIMIT_LOGIN_PER_IP", "30 per minute"),
+        "LOG_LEVEL": get("LOG_LEVEL", "INFO"),
+    }
+
+    database_url = get("DATABASE_URL")
+    if database_url is None and env == "development":
+        database_url = f"sqlite:///{instance_path / 'chengxin.db'}"
+    config["SQLALCHEMY_DATABASE_URI"] = database_url
+
+    generated = development_secrets(instance_path) if env == "development" else {}
+    for name in SECRET_NAMES:
+        config[name] = get(name, generated.get(name))
+
+    _check(config)
+    config["DATA_ENCRYPTION_KEY_BYTES"] = decode_key("DATA_ENCRYPTION_KEY", config["DATA_ENCRYPTION_KEY"])
+    config["LOOKUP_HASH_KEY_BYTES"] = decode_key("LOOKUP_HASH_KEY", config["LOOKUP_HASH_KEY"])
+    config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    config["USE_DEVELOPMENT_WECHAT"] = env in ("development", "testing") and not config["WECHAT_APPID"]
+    for key, value in overrides.items():
+        config.setdefault(key, value)
+    return config
+
+
+def _normalise_database_url(url: str) -> str:
+    # psycopg 3 is the driver we ship; accept the plain scheme operators usually write.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _check(config: dict) -> None:
+    missing = [name for name in SECRET_NAMES if not config.get(name)]
+    if missing:
+        raise ConfigError(f"missing secrets: {', '.join(missing)} (set them in the environment)")
+    if not config["SQLALCHEMY_DATABASE_URI"]:
+        raise ConfigError("DATABASE_URL is required")
+    if config["CHENGXIN_ENV"] != "production":
+        return
+    url = config["SQLALCHEMY_DATABASE_URI"]
+    if not url.startswith(("postgresql", "postgres://")):
+        raise ConfigError("production needs PostgreSQL: DATABASE_URL must be a postgresql:// URL")
+    if not config["REDIS_URL"]:
+        raise ConfigError("production needs Redis: set REDIS_URL")
+    if not (config["WECHAT_APPID"] and config["WECHAT_SECRET"]):
+        raise ConfigError("production needs WeChat credentials: set WECHAT_APPID and WECHAT_SECRET")
+    if len(config["SECRET_KEY"]) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters")

@@ -1,0 +1,56 @@
+"""Rate limits shared by every domain (SPEC §10), counted by Flask-Limiter.
+
+Flask-Limiter's storage is Redis when ``REDIS_URL`` is set and process memory otherwise (the
+single-process embedded mode). Views use ``enforce``/``hit`` with a limit string and a key; a breach is
+429 ``rate_limited`` with ``Retry-After``.
+"""
+
+import math
+import time
+
+from flask import current_app, request
+from limits import parse
+
+from backend.errors import RateLimited
+
+
+def client_ip() -> str:
+    """The caller's address as the WSGI server saw it (a proxy fixer sets it behind gunicorn)."""
+    return request.remote_addr or "unknown"
+
+
+def storage_uri(config: dict) -> str:
+    return config["REDIS_URL"] or "memory://"
+
+
+def _limiter():
+    return current_app.extensions["chengxin.limiter"]
+
+
+def hit(limit: str, *key: str, message: str | None = None) -> None:
+    """Count one event against ``limit`` for ``key``; raise 429 when the limit is already spent."""
+    item = parse(limit)
+    strategy = _limiter().limiter
+    if strategy.hit(item, "chengxin", *key):
+        return
+    reset_at, _remaining = strategy.get_window_stats(item, "chengxin", *key)
+    raise RateLimited(message, retry_after=math.ceil(reset_at - time.time()))
+
+
+def check(limit: str, *key: str, message: str | None = None) -> None:
+    """Refuse with 429 when ``limit`` is spent for ``key``, without counting this request."""
+    item = parse(limit)
+    strategy = _limiter().limiter
+    if strategy.test(item, "chengxin", *key):
+        return
+    reset_at, _remaining = strategy.get_window_stats(item, "chengxin", *key)
+    raise RateLimited(message, retry_after=math.ceil(reset_at - time.time()))
+
+
+def clear(limit: str, *key: str) -> None:
+    _limiter().limiter.clear(parse(limit), "chengxin", *key)
+
+
+def public_request() -> None:
+    """The per-IP limit every public endpoint shares."""
+    hit(current_app.config["RATELIMIT_PUBLIC"], "public", client_ip())

@@ -1,0 +1,74 @@
+"""Every setting of the product with its type, bounds and the default SPEC marks *(default)*.
+
+This is the one place those defaults live; code reads them with ``settings.get(key)``.
+"""
+
+from dataclasses import dataclass
+
+import marshmallow as ma
+from marshmallow import validate
+
+
+@dataclass(frozen=True)
+class Setting:
+    key: str
+    type: str
+    default: object
+    description: str
+    field: ma.fields.Field
+
+
+def _int(low, high):
+    return ma.fields.Integer(required=True, strict=True, validate=validate.Range(low, high))
+
+
+def _fraction():
+    return ma.fields.Float(required=True, validate=validate.Range(0, 1))
+
+
+class _Override(ma.Schema):
+    date = ma.fields.Date(required=True)
+    working = ma.fields.Boolean(required=True)
+    name = ma.fields.String(validate=validate.Length(max=50))
+
+
+def _setting(key, type_, default, description, field):
+    return Setting(key, type_, default, description, field)
+
+
+SETTINGS: dict[str, Setting] = {s.key: s for s in [
+    _setting("credit.base_points", "integer", 1000, "points every account starts from", _int(0, 100000)),
+    _setting("auth.refresh_grace_seconds", "integer", 30,
+             "a spent refresh token repeated within this many seconds gets the same new pair", _int(0, 300)),
+    _setting("binding.daily_attempts", "integer", 5, "identity binding attempts per account per day",
+             _int(1, 100)),
+    _setting("credit_code.ttl_seconds", "integer", 60, "lifetime of a credit QR code", _int(15, 600)),
+    _setting("verifiers.invite_ttl_days", "integer", 7, "lifetime of an operator invite", _int(1, 90)),
+    _setting("uploads.max_bytes", "integer", 10 * 1024 * 1024, "largest accepted upload",
+             _int(1024, 100 * 1024 * 1024)),
+    _setting("reports.daily_limit", "integer", 5, "reports per account per day", _int(1, 100)),
+    _setting("reports.duplicate_window_days", "integer", 30,
+             "a report on the same subject and category within this many days joins its duplicate group",
+             _int(1, 365)),
+    _setting("reports.acknowledge_working_days", "integer", 5, "working days to acknowledge a report",
+             _int(1, 60)),
+    _setting("reports.decide_days", "integer", 30, "calendar days from filing to decide a report",
+             _int(1, 365)),
+    _setting("reports.extended_decide_days", "integer", 90,
+             "calendar days from filing to decide an extended report", _int(1, 365)),
+    _setting("rewards.min_amount", "integer", 50, "smallest report reward in yuan", _int(0, 1000000)),
+    _setting("rewards.max_amount", "integer", 10000, "largest report reward in yuan", _int(0, 1000000)),
+    _setting("repairs.decide_working_days", "integer", 10, "working days to decide a repair application",
+             _int(1, 60)),
+    _setting("objections.decide_days", "integer", 20, "calendar days to decide an objection", _int(1, 365)),
+    _setting("ratings.household_min_stars", "integer", 3,
+             "every member of a credit household has at least these stars", _int(1, 5)),
+    _setting("ratings.household_top_stars", "integer", 4,
+             "and at least one member of a credit household has these stars", _int(1, 5)),
+    _setting("ratings.village_share", "fraction", 0.8, "share of credit households in a credit village",
+             _fraction()),
+    _setting("ratings.town_share", "fraction", 0.6, "share of credit villages in a credit town", _fraction()),
+    _setting("calendar.overrides", "list", [],
+             "working-day overrides for years the holiday calendar lacks: [{date, working, name?}]",
+             ma.fields.List(ma.fields.Nested(_Override), required=True)),
+]}

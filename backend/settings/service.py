@@ -1,0 +1,78 @@
+"""Reading and changing settings (SPEC: values marked *(default)*)."""
+
+import marshmallow as ma
+from flask import g, has_app_context
+from sqlalchemy import select
+
+from backend.access import Principal
+from backend.audit import service as audit
+from backend.errors import InvalidInput
+from backend.extensions import db
+from backend.settings.defaults import SETTINGS
+from backend.settings.models import SettingValue
+from backend.timeutil import utcnow
+
+
+def _stored() -> dict:
+    # Read once per request: settings change rarely and every worker reads the database, not a copy.
+    if has_app_context() and "settings_cache" in g:
+        return g.settings_cache
+    values = {row.key: row.value for row in db.session.scalars(select(SettingValue))}
+    if has_app_context():
+        g.settings_cache = values
+    return values
+
+
+def get(key: str):
+    """The current value of a setting (its default unless an admin changed it)."""
+    setting = SETTINGS[key]
+    return _stored().get(key, setting.default)
+
+
+def describe() -> list[dict]:
+    stored = _stored()
+    return [{"key": s.key, "type": s.type, "value": stored.get(s.key, s.default), "default": s.default,
+             "description": s.description, "changed": s.key in stored} for s in SETTINGS.values()]
+
+
+def _validate(key: str, value):
+    if key not in SETTINGS:
+        raise InvalidInput("unknown setting", field=key, reason="unknown_setting")
+    try:
+        loaded = SETTINGS[key].field.deserialize(value)
+    except ma.ValidationError as exc:
+        raise InvalidInput("; ".join(_messages(exc.messages)), field=key) from exc
+    # Store the JSON form (dates as ISO strings) exactly as it will be read back.
+    return SETTINGS[key].field.serialize("v", {"v": loaded})
+
+
+def _messages(messages) -> list[str]:
+    if isinstance(messages, dict):
+        return [f"{k}: {m}" for k, v in messages.items() for m in _messages(v)]
+    if isinstance(messages, list):
+        return [m for item in messages for m in _messages(item)]
+    return [str(messages)]
+
+
+def update(actor: Principal, changes: dict) -> list[dict]:
+    """Validate every change first, then store them all in one transaction with an audit record each."""
+    if not changes:
+        raise InvalidInput("send at least one setting to change", reason="nothing_to_change")
+    cleaned = {key: _validate(key, value) for key, value in changes.items()}
+    if cleaned.get("rewards.min_amount", get("rewards.min_amount")) > cleaned.get(
+            "rewards.max_amount", get("rewards.max_amount")):
+        raise InvalidInput("must not exceed rewards.max_amount", field="rewards.min_amount")
+    for key, value in cleaned.items():
+        row = db.session.get(SettingValue, key)
+        before = row.value if row else SETTINGS[key].default
+        if row is None:
+            row = SettingValue(key=key, value=value)
+            db.session.add(row)
+        row.value = value
+        row.updated_at = utcnow()
+        row.updated_by = actor.id if actor.kind == "staff" else None
+        audit.record(actor, "settings.update", "setting", key, before={"value": before}, after={"value": value})
+    db.session.commit()
+    if has_app_context():
+        g.pop("settings_cache", None)
+    return describe()

@@ -1,0 +1,96 @@
+"""The HTTP frame every domain shares: the API object, its error body, and blueprints that state access."""
+
+import logging
+
+import flask_smorest
+import marshmallow as ma
+from flask import request
+
+from backend.access import AccessRule, guarded
+from backend.errors import DomainError, default_reason
+
+log = logging.getLogger(__name__)
+
+
+class ErrorSchema(ma.Schema):
+    """The error body of SPEC §10."""
+
+    code = ma.fields.Integer(required=True, metadata={"description": "HTTP status code"})
+    status = ma.fields.String(required=True, metadata={"description": "HTTP status name"})
+    message = ma.fields.String(metadata={"description": "What went wrong, for people"})
+    reason = ma.fields.String(required=True, metadata={"description": "Stable word a client branches on"})
+    errors = ma.fields.Dict(metadata={"description": "Field messages of a validation error"})
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+
+class Api(flask_smorest.Api):
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        super()._register_error_handlers()
+        self._app.register_error_handler(DomainError, self.handle_domain_error)
+
+    def handle_domain_error(self, error: DomainError):
+        if error.status >= 500:
+            log.error("domain error %s on %s %s", error.reason, request.method, request.path)
+        return error.body(), error.status, error.headers
+
+    def handle_http_exception(self, error):
+        payload, code, headers = super().handle_http_exception(error)
+        data = getattr(error, "data", None) or {}
+        payload["reason"] = data.get("reason") or getattr(error, "reason", None) or default_reason(code)
+        if "message" not in payload:
+            if code == 422 and payload.get("errors"):
+                payload["message"] = "Some fields are not valid: " + ", ".join(_field_names(payload["errors"]))
+            elif code >= 500:
+                payload["message"] = "Something went wrong on our side; it has been logged."
+            else:
+                payload["message"] = error.description or error.name
+        if code == 429:
+            retry = getattr(error, "retry_after", None)
+            limit = getattr(error, "limit", None)
+            if retry is None and limit is not None:
+                retry = limit.limit.get_expiry()
+            headers = dict(headers or {})
+            headers.setdefault("Retry-After", str(retry or 60))
+        return payload, code, headers
+
+
+def _field_names(errors: dict) -> list[str]:
+    names = []
+    for location in errors.values():
+        if isinstance(location, dict):
+            names.extend(str(name) for name in location)
+    return names or ["body"]
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """A flask-smorest blueprint whose views each state who may call them."""
+
+    def access(self, *roles: str, permission: str | None = None):
+        """Allow callers holding one of ``roles`` (and ``permission`` when given)."""
+        if not roles:
+            raise ValueError("name at least one role; use public() for open endpoints")
+        rule = AccessRule(frozenset(roles), permission)
+
+        def decorator(view):
+            view = guarded(rule)(view)
+            view = self.alt_response(401, response="UNAUTHORIZED")(view)
+            view = self.alt_response(403, response="FORBIDDEN")(view)
+            return self.doc(security=[{"bearer": []}])(view)
+
+        return decorator
+
+    def public(self, *, optional_auth: bool = False, limited: bool = True):
+        """Open to anyone; rate limited per IP unless ``limited`` is false (health checks)."""
+        rule = AccessRule(None, optional_auth=optional_auth, limited=limited)
+
+        def decorator(view):
+            view = guarded(rule)(view)
+            if limited:
+                view = self.alt_response(429, response="TOO_MANY_REQUESTS")(view)
+            return self.doc(security=[])(view)
+
+        return decorator
