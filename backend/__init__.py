@@ -40,8 +40,18 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_domains(app)
+    app.before_request(_fresh_request_state)
     _register_cli(app)
     return app
+
+
+def _fresh_request_state() -> None:
+    # Per-request values live in g; an app context shared by several requests (tests, CLI) must not
+    # hand one request's caller or settings to the next.
+    from flask import g
+
+    for name in ("principal", "settings_cache"):
+        g.pop(name, None)
 
 
 def _engine_options(url: str) -> dict:

@@ -1,0 +1,169 @@
+"""Fixtures. The suite runs on SQLite with in-process stand-ins by default, and on PostgreSQL + Redis
+when TEST_DATABASE_URL / TEST_REDIS_URL are set: each run creates its own database (and Redis key
+prefix) and removes it at the end.
+"""
+
+import base64
+import os
+import secrets
+import uuid
+from pathlib import Path
+
+import pytest
+import redis
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from backend import create_app
+from backend.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+def new_key() -> str:
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def create_postgres_database(base_url: str) -> tuple[str, callable]:
+    """Create a fresh database beside the one TEST_DATABASE_URL names; return its URL and a dropper."""
+    url = make_url(base_url.replace("postgresql://", "postgresql+psycopg://", 1)
+                   if base_url.startswith("postgresql://") else base_url)
+    name = f"chengxin_test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as connection:
+            connection.execute(sa.text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name"), {"name": name})
+            connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory):
+    if TEST_DATABASE_URL:
+        url, drop = create_postgres_database(TEST_DATABASE_URL)
+        yield url
+        drop()
+    else:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def redis_prefix():
+    prefix = f"chengxin-test-{uuid.uuid4().hex[:8]}:"
+    yield prefix
+    if TEST_REDIS_URL:
+        client = redis.Redis.from_url(TEST_REDIS_URL)
+        for key in client.scan_iter(match=f"{prefix}*", count=1000):
+            client.delete(key)
+
+
+def base_config(database_url: str, redis_prefix: str, instance_path: Path) -> dict:
+    return {
+        "CHENGXIN_ENV": "testing",
+        "DATABASE_URL": database_url,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "REDIS_URL": TEST_REDIS_URL,
+        "REDIS_PREFIX": redis_prefix,
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "DATA_ENCRYPTION_KEY": new_key(),
+        "LOOKUP_HASH_KEY": new_key(),
+        "INSTANCE_PATH": str(instance_path),
+        "WECHAT_APPID": None,
+        "WECHAT_SECRET": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def app(database_url, redis_prefix, tmp_path_factory):
+    from flask_migrate import upgrade
+
+    application = create_app(base_config(database_url, redis_prefix, tmp_path_factory.mktemp("instance")))
+    with application.app_context():
+        upgrade()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(app):
+    """Every test starts from empty tables, an empty shared store and fresh rate-limit counters."""
+    with app.app_context():
+        yield
+        db.session.remove()
+        tables = [t for t in reversed(db.metadata.sorted_tables)]
+        with db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in tables)
+                connection.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in tables:
+                    connection.execute(table.delete())
+        store = app.extensions["chengxin.store"]
+        if store.embedded:
+            store.client.flushdb()
+        else:
+            for key in store.client.scan_iter(match=f"{app.config['REDIS_PREFIX']}*", count=1000):
+                store.client.delete(key)
+        app.extensions["chengxin.limiter"].reset()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class Staff:
+    """Builds staff accounts through the service and signs them in."""
+
+    PASSWORD = "correct horse battery"
+
+    def __init__(self, app):
+        self.app = app
+        self.count = 0
+
+    def create(self, role="admin", *, username=None, source=None, permissions=()):
+        from backend.staff import service
+
+        self.count += 1
+        username = username or f"{role}{self.count}"
+        if role == "department" and source is None:
+            source = "market-regulation"
+        return service.create_staff(None, username=username, display_name=username, password=self.PASSWORD,
+                                    role=role, source=source, permissions=list(permissions))
+
+    def token(self, staff) -> str:
+        from backend.auth import service
+
+        return service.sign_in("staff", staff.id).access_token
+
+    def headers(self, role="admin", **kwargs) -> dict:
+        return bearer(self.token(self.create(role, **kwargs)))
+
+
+@pytest.fixture
+def staff(app):
+    return Staff(app)
+
+
+@pytest.fixture
+def role_headers(staff):
+    """Authorization headers for one account of every role that exists."""
+    return {role: staff.headers(role) for role in ("admin", "reviewer", "department")}
