@@ -40,18 +40,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     _init_extensions(app)
     _register_domains(app)
-    app.before_request(_fresh_request_state)
+
     _register_cli(app)
     return app
-
-
-def _fresh_request_state() -> None:
-    # Per-request values live in g; an app context shared by several requests (tests, CLI) must not
-    # hand one request's caller or settings to the next.
-    from flask import g
-
-    for name in ("principal", "settings_cache"):
-        g.pop(name, None)
 
 
 def _engine_options(url: str) -> dict:
@@ -100,28 +91,37 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 def _register_domains(app: Flask) -> None:
     from backend.access import register_principal_loader
+    from backend.accounts import service as accounts_service
+    from backend.accounts.routes import blp as accounts_blp
     from backend.audit.routes import blp as audit_blp
     from backend.auth import service as auth_service
     from backend.auth.routes import blp as auth_blp
     from backend.docs.routes import blp as docs_blp
     from backend.docs.routes import guard_documentation_views
     from backend.health.routes import blp as health_blp
+    from backend.notices import models as _notice_models  # noqa: F401 - its table belongs to the schema
+    from backend.query_records.routes import blp as query_records_blp
+    from backend.residents.routes import blp as residents_blp
     from backend.settings.routes import blp as settings_blp
     from backend.staff import service as staff_service
     from backend.staff.routes import blp as staff_blp
 
     register_principal_loader("staff", staff_service.principal_from_claims)
     auth_service.register_role_provider("staff", staff_service.roles_of)
+    register_principal_loader("wechat", accounts_service.principal_from_claims)
+    auth_service.register_role_provider("wechat", accounts_service.roles_of)
 
     api = app.extensions["chengxin.api"]
-    for blueprint in (health_blp, auth_blp, staff_blp, settings_blp, audit_blp):
+    for blueprint in (health_blp, auth_blp, accounts_blp, query_records_blp, staff_blp, residents_blp,
+                      settings_blp, audit_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_blp)
     guard_documentation_views(app)
 
 
 def _register_cli(app: Flask) -> None:
-    from backend.cli import demo_cli, users_cli
+    from backend.cli import access_cli, demo_cli, users_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(access_cli)

@@ -38,3 +38,16 @@ def load_demo():
 def show_credentials():
     """Print the demo sign-in details again."""
     click.echo(demo.sign_in_help())
+
+
+access_cli = AppGroup("access", help="Who may call what.")
+
+
+@access_cli.command("table")
+def access_table():
+    """Print the authorisation table (Markdown) from the views' own rules."""
+    from flask import current_app
+
+    from backend.access import table_markdown
+
+    click.echo(table_markdown(current_app), nl=False)

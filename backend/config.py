@@ -26,9 +26,9 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "WECHAT_APPID": ("none", "mini-program AppID; without it the development exchanger is used"),
     "WECHAT_SECRET": ("none", "mini-program AppSecret"),
     "WECHAT_API_BASE": (DEFAULT_WECHAT_API_BASE, "base URL of the WeChat API"),
+    "WECHAT_TEMPLATE_IDS": ("{}", "JSON object: notice kind -> subscribe-message template id"),
     "RATELIMIT_PUBLIC": ("120 per minute", "per-IP limit of public endpoints"),
     "RATELIMIT_STAFF_LOGIN_FAILURES": ("5 per 15 minutes", "failed staff logins per username"),
-    "RATELIMIT_LOGIN_PER_IP": ("30 per minute", "sign-in attempts per IP"),
     "LOG_LEVEL": ("INFO", "Python logging level"),
     "PORT": ("5000", "port of `make run`"),
 }
@@ -97,9 +97,9 @@ def build_config(environ: dict | None = None, overrides: dict | None = None,
         "WECHAT_APPID": get("WECHAT_APPID"),
         "WECHAT_SECRET": get("WECHAT_SECRET"),
         "WECHAT_API_BASE": get("WECHAT_API_BASE", DEFAULT_WECHAT_API_BASE).rstrip("/"),
+        "WECHAT_TEMPLATE_IDS": _template_ids(get("WECHAT_TEMPLATE_IDS", "{}")),
         "RATELIMIT_PUBLIC": get("RATELIMIT_PUBLIC", "120 per minute"),
         "RATELIMIT_STAFF_LOGIN_FAILURES": get("RATELIMIT_STAFF_LOGIN_FAILURES", "5 per 15 minutes"),
-        "RATELIMIT_LOGIN_PER_IP": get("RATELIMIT_LOGIN_PER_IP", "30 per minute"),
         "LOG_LEVEL": get("LOG_LEVEL", "INFO"),
     }
 
@@ -120,6 +120,18 @@ def build_config(environ: dict | None = None, overrides: dict | None = None,
     for key, value in overrides.items():
         config.setdefault(key, value)
     return config
+
+
+def _template_ids(value) -> dict:
+    if isinstance(value, dict):
+        return value
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise ConfigError("WECHAT_TEMPLATE_IDS must be a JSON object") from exc
+    if not isinstance(parsed, dict):
+        raise ConfigError("WECHAT_TEMPLATE_IDS must be a JSON object")
+    return parsed
 
 
 def _normalise_database_url(url: str) -> str:

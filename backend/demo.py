@@ -1,15 +1,24 @@
 """A small demo data set for ``make run``: its passwords are generated on the machine, never committed."""
 
 import json
+import random
 import secrets
+from datetime import date, timedelta
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select
 
+from backend.accounts.models import WeChatAccount
 from backend.extensions import db
+from backend.id_numbers import with_check_digit
+from backend.imports import Row
+from backend.residents import service as residents_service
+from backend.residents.models import Resident
 from backend.staff import service as staff_service
 from backend.staff.models import StaffMember
+from backend.timeutil import utcnow
+from backend.wechat.development import DevelopmentExchanger
 
 DEMO_STAFF = [
     {"username": "admin", "display_name": "信用办管理员", "role": "admin", "permissions": []},
@@ -18,6 +27,59 @@ DEMO_STAFF = [
     {"username": "market", "display_name": "市场监管局", "role": "department", "source": "market-regulation",
      "permissions": []},
 ]
+
+
+# The policy's pilot areas: 澄江街道 (a street of the city centre) and 长泾镇 (a town).
+PLACES = {
+    "澄江街道": ["君山社区", "黄山社区", "大桥社区", "东门社区"],
+    "长泾镇": ["蒋家村", "河塘村", "习礼村", "长泾社区"],
+}
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红兰海燕文辉玉凤春梅亮鹏飞"
+JIANGYIN = "320281"
+RESIDENTS = 60
+BOUND_CODE = "dev-demo-bound"
+UNBOUND_CODE = "dev-demo-unbound"
+
+
+def demo_people(count: int = RESIDENTS, seed: int = 20181) -> list[dict]:
+    """Synthetic residents with valid ID numbers of Jiangyin (320281), some born before 1989."""
+    rng = random.Random(seed)
+    people, seen = [], set()
+    towns = list(PLACES)
+    while len(people) < count:
+        born = date(1940, 1, 1) + timedelta(days=rng.randrange(0, 65 * 365))
+        first17 = f"{JIANGYIN}{born:%Y%m%d}{rng.randrange(0, 1000):03d}"
+        number = with_check_digit(first17)
+        if number in seen:
+            continue
+        seen.add(number)
+        town = towns[len(people) % len(towns)]
+        village = PLACES[town][(len(people) // len(towns)) % len(PLACES[town])]
+        name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+        phone = f"13{rng.randrange(0, 10)}{rng.randrange(0, 10**8):08d}" if rng.random() < 0.7 else ""
+        people.append({"name": name, "id_number": number, "phone": phone, "town": town, "village": village,
+                       "household_no": f"{village[:2]}-{len(people) // 3 + 1:03d}", "status": "active"})
+    people[-1]["status"] = "moved"
+    people[-2]["status"] = "deceased"
+    return people
+
+
+def _load_residents(credentials: dict) -> None:
+    people = demo_people()
+    residents_service.import_residents(None, (Row(n, p) for n, p in enumerate(people, start=2)))
+    # The unbound one has a registry phone, so the demo shows the phone button of binding too.
+    bound = people[0]
+    unbound = next(p for p in people[1:] if p["phone"] and p["status"] == "active")
+    resident = residents_service.find_by_id_number(bound["id_number"])
+    db.session.add(WeChatAccount(openid=DevelopmentExchanger.openid_for(BOUND_CODE[len("dev-"):]),
+                                 resident_id=resident.id, bound_at=utcnow()))
+    db.session.commit()
+    credentials["residents"] = {
+        "bound": {"code": BOUND_CODE, "name": bound["name"]},
+        "unbound": {"code": UNBOUND_CODE, "name": unbound["name"], "id_number": unbound["id_number"],
+                    "phone_code": f"dev-phone-{unbound['phone']}" if unbound["phone"] else None},
+    }
 
 
 def _credentials_path() -> Path:
@@ -33,9 +95,12 @@ def load_if_empty() -> bool:
         password = secrets.token_urlsafe(12)
         staff_service.create_staff(None, password=password, **entry)
         credentials[entry["username"]] = password
+    saved = {"staff": credentials}
+    if not db.session.scalar(select(func.count()).select_from(Resident)):
+        _load_residents(saved)
     path = _credentials_path()
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"staff": credentials}, ensure_ascii=False, indent=2))
+    path.write_text(json.dumps(saved, ensure_ascii=False, indent=2))
     path.chmod(0o600)
     return True
 
@@ -50,4 +115,15 @@ def sign_in_help() -> str:
         password = saved.get("staff", {}).get(entry["username"])
         if password:
             lines.append(f"  {entry['role']:<10} username={entry['username']:<9} password={password}")
+    demo_residents = saved.get("residents")
+    if demo_residents:
+        bound, unbound = demo_residents["bound"], demo_residents["unbound"]
+        lines += [
+            "Residents (POST /api/v1/auth/wechat-login {\"code\": ...}, development exchanger):",
+            f"  bound      code={bound['code']}  ({bound['name']})",
+            f"  unbound    code={unbound['code']}  then POST /api/v1/me/identity "
+            + json.dumps({"name": unbound["name"], "id_number": unbound["id_number"],
+                          **({"phone_code": unbound["phone_code"]} if unbound["phone_code"] else {})},
+                         ensure_ascii=False),
+        ]
     return "\n".join(lines)

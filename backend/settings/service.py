@@ -1,7 +1,7 @@
 """Reading and changing settings (SPEC: values marked *(default)*)."""
 
 import marshmallow as ma
-from flask import g, has_app_context
+from flask import has_request_context, request
 from sqlalchemy import select
 
 from backend.access import Principal
@@ -13,13 +13,16 @@ from backend.settings.models import SettingValue
 from backend.timeutil import utcnow
 
 
+_CACHE = "chengxin.settings"
+
+
 def _stored() -> dict:
-    # Read once per request: settings change rarely and every worker reads the database, not a copy.
-    if has_app_context() and "settings_cache" in g:
-        return g.settings_cache
+    # Read once per request: settings change rarely, and every worker reads the database, not a copy.
+    if has_request_context() and _CACHE in request.environ:
+        return request.environ[_CACHE]
     values = {row.key: row.value for row in db.session.scalars(select(SettingValue))}
-    if has_app_context():
-        g.settings_cache = values
+    if has_request_context():
+        request.environ[_CACHE] = values
     return values
 
 
@@ -73,6 +76,6 @@ def update(actor: Principal, changes: dict) -> list[dict]:
         row.updated_by = actor.id if actor.kind == "staff" else None
         audit.record(actor, "settings.update", "setting", key, before={"value": before}, after={"value": value})
     db.session.commit()
-    if has_app_context():
-        g.pop("settings_cache", None)
+    if has_request_context():
+        request.environ.pop(_CACHE, None)
     return describe()

@@ -1,0 +1,70 @@
+"""WeChat sign-in, the resident's own profile, and identity binding."""
+
+from flask.views import MethodView
+
+from backend import ratelimits
+from backend.access import RESIDENT, current_principal
+from backend.accounts import service
+from backend.accounts.schemas import BindResultSchema, BindSchema, MeSchema, WeChatLoginSchema
+from backend.auth.routes import pair_body
+from backend.auth.schemas import TokenPairSchema
+from backend.residents import service as residents
+from backend.settings import service as settings
+from backend.timeutil import local_today
+from backend.wechat import get_client
+from backend.web import Blueprint
+
+blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="WeChat sign-in and identity binding")
+
+
+@blp.route("/auth/wechat-login")
+class WeChatLogin(MethodView):
+    @blp.public()
+    @blp.arguments(WeChatLoginSchema)
+    @blp.response(200, TokenPairSchema)
+    @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    def post(self, data):
+        """Sign in with the code from wx.login()"""
+        return pair_body(service.wechat_sign_in(get_client(), data["code"]))
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @blp.access(RESIDENT)
+    @blp.response(200, MeSchema)
+    def get(self):
+        """The signed-in account: roles, whether it is bound, and the resident (masked)"""
+        principal = current_principal()
+        account = service.get_account(principal.id)
+        resident = residents.masked(account.resident) if account.resident else None
+        return {"account_id": account.id, "roles": sorted(principal.roles), "bound": resident is not None,
+                "bound_at": account.bound_at, "resident": resident}
+
+
+def _binding_limit() -> str:
+    return f"{settings.get('binding.daily_attempts')} per 1 day"
+
+
+@blp.route("/me/identity")
+class Identity(MethodView):
+    @blp.access(RESIDENT)
+    @blp.arguments(BindSchema)
+    @blp.response(200, BindResultSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    def post(self, data):
+        """Bind this WeChat account to the resident with this name and ID number"""
+        principal = current_principal()
+        key = ("binding", str(principal.id), local_today().isoformat())
+        ratelimits.hit(_binding_limit(), *key, message="Too many binding attempts today; try again tomorrow.")
+        resident = service.bind_identity(get_client(), principal.id, **data)
+        return {"bound": True, "resident": residents.masked(resident)}
+
+    @blp.access(RESIDENT)
+    @blp.response(204)
+    def delete(self):
+        """Unbind this WeChat account from its resident"""
+        service.unbind_identity(current_principal().id)

@@ -1,0 +1,146 @@
+"""WeChat sign-in and identity binding (实名绑定) of SPEC §2 and §9."""
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from backend.access import RESIDENT, Principal
+from backend.accounts.models import WeChatAccount
+from backend.audit import service as audit
+from backend.auth import service as tokens
+from backend.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from backend.extensions import db
+from backend.residents import service as residents
+from backend.residents.models import Resident
+from backend.timeutil import utcnow
+from backend.wechat.client import WeChat
+
+
+class IdentityNotFound(NotFound):
+    """One answer for an unknown resident and for any mismatch, so binding reveals nothing."""
+
+    reason = "identity_not_found"
+    message = "No resident matches these details."
+
+
+class AlreadyBound(Conflict):
+    reason = "already_bound"
+    message = "This identity or this WeChat account is already bound."
+
+
+class ResidentNotActive(Forbidden):
+    reason = "resident_not_active"
+    message = "The registry shows this resident as moved or deceased; ask the credit office."
+
+
+class NotBound(Forbidden):
+    reason = "not_bound"
+    message = "Bind your identity first."
+
+
+def wechat_sign_in(wechat: WeChat, code: str) -> tokens.TokenPair:
+    """Exchange a wx.login code for our tokens, creating the account on first sign-in; commits."""
+    session = wechat.code_to_session(code)
+    account = db.session.scalar(select(WeChatAccount).where(WeChatAccount.openid == session.openid))
+    if account is None:
+        account = WeChatAccount(openid=session.openid, unionid=session.unionid)
+        db.session.add(account)
+        try:
+            db.session.flush()
+        except IntegrityError:  # the same user signing in twice at once
+            db.session.rollback()
+            account = db.session.scalar(select(WeChatAccount).where(WeChatAccount.openid == session.openid))
+    account.last_login_at = utcnow()
+    db.session.flush()
+    return tokens.sign_in("wechat", account.id)
+
+
+def get_account(account_id: int) -> WeChatAccount:
+    account = db.session.get(WeChatAccount, account_id)
+    if account is None:
+        raise Unauthenticated("This account no longer exists.", reason="account_disabled")
+    return account
+
+
+def bind_identity(wechat: WeChat, account_id: int, *, name: str, id_number: str,
+                  phone_code: str | None = None) -> Resident:
+    """Bind the account to the registry resident with this name and ID number (and phone, when the
+    registry holds one); commits. Every mismatch is the same ``IdentityNotFound``."""
+    account = get_account(account_id)
+    if account.resident_id is not None:
+        raise AlreadyBound("This WeChat account is already bound; unbind it first.")
+    resident = residents.find_by_id_number(id_number)
+    if resident is None or resident.name_hash != residents.name_hash(name):
+        raise IdentityNotFound()
+    if resident.phone_hash is not None:
+        if not phone_code:
+            raise IdentityNotFound()
+        phone = wechat.phone_number(phone_code)
+        if residents.phone_hash(phone) != resident.phone_hash:
+            raise IdentityNotFound()
+    if resident.status != "active":
+        raise ResidentNotActive()
+    holder = db.session.scalar(select(WeChatAccount.id).where(WeChatAccount.resident_id == resident.id))
+    if holder is not None:
+        raise AlreadyBound("This resident is already bound to another WeChat account.")
+    account.resident_id = resident.id
+    account.bound_at = utcnow()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # another account bound the same resident a moment ago
+        db.session.rollback()
+        raise AlreadyBound("This resident is already bound to another WeChat account.") from exc
+    audit.record(_principal_of(account), "identity.bind", "resident", resident.id,
+                 after={"wechat_account": account.id})
+    db.session.commit()
+    return resident
+
+
+def unbind_identity(account_id: int) -> None:
+    """The resident ends the binding of their own account; commits."""
+    account = get_account(account_id)
+    if account.resident_id is None:
+        raise NotBound("This account is not bound.")
+    resident_id = account.resident_id
+    account.resident_id = None
+    account.bound_at = None
+    audit.record(_principal_of(account), "identity.unbind", "resident", resident_id,
+                 before={"wechat_account": account.id})
+    db.session.commit()
+
+
+def admin_unbind(actor: Principal, resident_id: int, reason: str) -> Resident:
+    """Unbind a resident whose phone or WeChat account was lost; the old account's sign-ins end."""
+    resident = residents.get_resident(resident_id)
+    account = db.session.scalar(select(WeChatAccount).where(WeChatAccount.resident_id == resident.id))
+    if account is None:
+        raise NotFound("This resident is not bound to any WeChat account.", reason="not_bound")
+    account.resident_id = None
+    account.bound_at = None
+    tokens.revoke_all("wechat", account.id, "unbound_by_admin")
+    audit.record(actor, "identity.admin_unbind", "resident", resident.id,
+                 before={"wechat_account": account.id}, note=reason)
+    db.session.commit()
+    return resident
+
+
+def _principal_of(account: WeChatAccount) -> Principal:
+    return Principal(kind="wechat", id=account.id, roles=frozenset(roles_of(account.id)),
+                     resident_id=account.resident_id, name=f"wechat:{account.id}")
+
+
+def roles_of(account_id: int) -> list[str]:
+    """Every WeChat account is a resident user; verifier operator roles join in their own feature."""
+    return [RESIDENT]
+
+
+def principal_from_claims(claims: dict) -> Principal:
+    account = get_account(claims["uid"])
+    return Principal(kind="wechat", id=account.id, roles=frozenset(claims.get("roles", [RESIDENT])),
+                     family_id=claims["fam"], resident_id=account.resident_id, name=f"wechat:{account.id}")
+
+
+def bound_resident(principal: Principal) -> Resident:
+    """The caller's own resident, or 403 ``not_bound``."""
+    if principal.resident_id is None:
+        raise NotBound()
+    return db.session.get(Resident, principal.resident_id)

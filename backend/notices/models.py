@@ -1,0 +1,24 @@
+"""Notice attempts (通知记录): every WeChat subscribe message tried, and what came of it (SPEC §9)."""
+
+from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db_types import UTCDateTime
+from backend.extensions import db
+from backend.timeutil import utcnow
+
+
+class NoticeAttempt(db.Model):
+    __tablename__ = "notice_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("wechat_accounts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    template_id: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(20))  # sent, no_subscription, failed, not_configured
+    errcode: Mapped[int | None] = mapped_column(Integer)
+    errmsg: Mapped[str | None] = mapped_column(String(200))

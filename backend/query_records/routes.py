@@ -1,0 +1,27 @@
+"""A resident sees who read their credit: GET /api/v1/me/query-records."""
+
+from flask.views import MethodView
+
+from backend.access import RESIDENT, current_principal
+from backend.accounts.service import bound_resident
+from backend.extensions import db
+from backend.query_records import service
+from backend.query_records.schemas import QueryRecordSchema
+from backend.web import Blueprint
+
+blp = Blueprint("query_records", __name__, url_prefix="/api/v1/me/query-records",
+                description="Who read my credit")
+
+
+@blp.route("")
+class MyQueryRecords(MethodView):
+    @blp.access(RESIDENT)
+    @blp.response(200, QueryRecordSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """Every read of my credit by someone else, newest first"""
+        resident = bound_resident(current_principal())
+        page = db.paginate(service.for_resident(resident.id), page=pagination_parameters.page,
+                           per_page=pagination_parameters.page_size, error_out=False)
+        pagination_parameters.item_count = page.total
+        return page.items

@@ -1,0 +1,90 @@
+"""Admins import and look up the registry at /api/v1/admin/residents."""
+
+from flask import request
+from flask.views import MethodView
+
+from backend.access import ADMIN, current_principal
+from backend.accounts import service as accounts
+from backend.errors import DomainError, InvalidInput
+from backend.extensions import db
+from backend.imports import UnsupportedFormat, detect_format, read_rows
+from backend.residents import service
+from backend.residents.schemas import IMPORT_BODY, AdminUnbindSchema, ImportResultSchema, ResidentQuery
+from backend.schemas import MaskedResidentSchema
+from backend.web import Blueprint
+
+blp = Blueprint("residents", __name__, url_prefix="/api/v1/admin/residents", description="Registry (admins)")
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+    reason = "unsupported_media_type"
+
+
+def uploaded_rows():
+    """The rows of an import request: the body itself, or the multipart field ``file``."""
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise InvalidInput("send the file in the multipart field 'file'", field="file")
+        data, content_type, filename = upload.read(), upload.mimetype, upload.filename
+    else:
+        data, content_type, filename = request.get_data(), request.mimetype, None
+    try:
+        return read_rows(data, detect_format(content_type, filename))
+    except UnsupportedFormat as exc:
+        raise UnsupportedMediaType(str(exc)) from exc
+
+
+@blp.route("/import")
+class ResidentImport(MethodView):
+    @blp.access(ADMIN)
+    @blp.doc(requestBody=IMPORT_BODY)
+    @blp.response(200, ImportResultSchema)
+    @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
+    def post(self):
+        """Import residents from the population registry (idempotent by ID number)"""
+        rows = uploaded_rows()
+        try:
+            result = service.import_residents(current_principal(), rows)
+        except UnsupportedFormat as exc:
+            raise UnsupportedMediaType(str(exc)) from exc
+        return {"created": result.created, "updated": result.updated, "unchanged": result.unchanged,
+                "errors": result.errors}
+
+
+@blp.route("")
+class ResidentList(MethodView):
+    @blp.access(ADMIN)
+    @blp.arguments(ResidentQuery, location="query")
+    @blp.response(200, MaskedResidentSchema(many=True))
+    @blp.paginate()
+    def get(self, query, pagination_parameters):
+        """Residents, masked, filtered by town, village, status, exact ID number or name"""
+        page = db.paginate(service.list_residents(**query), page=pagination_parameters.page,
+                           per_page=pagination_parameters.page_size, error_out=False)
+        pagination_parameters.item_count = page.total
+        return service.read_for_staff(current_principal(), page.items, purpose="registry list")
+
+
+@blp.route("/<int:resident_id>")
+class ResidentItem(MethodView):
+    @blp.access(ADMIN)
+    @blp.response(200, MaskedResidentSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def get(self, resident_id):
+        """One resident, masked"""
+        resident = service.get_resident(resident_id)
+        return service.read_for_staff(current_principal(), [resident], purpose="registry look-up")[0]
+
+
+@blp.route("/<int:resident_id>/unbind")
+class ResidentUnbind(MethodView):
+    @blp.access(ADMIN)
+    @blp.arguments(AdminUnbindSchema)
+    @blp.response(200, MaskedResidentSchema)
+    @blp.alt_response(404, response="NOT_FOUND")
+    def post(self, data, resident_id):
+        """Unbind a resident whose phone or WeChat account was lost (audited; the old sign-ins end)"""
+        resident = accounts.admin_unbind(current_principal(), resident_id, data["reason"])
+        return service.masked(resident)

@@ -1,0 +1,42 @@
+import marshmallow as ma
+from marshmallow import validate
+
+from backend.schemas import IdNumber, StrictSchema
+
+
+class ImportErrorSchema(ma.Schema):
+    line = ma.fields.Integer(required=True)
+    reason = ma.fields.String(required=True)
+
+
+class ImportResultSchema(ma.Schema):
+    created = ma.fields.Integer(required=True)
+    updated = ma.fields.Integer(required=True)
+    unchanged = ma.fields.Integer(required=True)
+    errors = ma.fields.List(ma.fields.Nested(ImportErrorSchema), required=True)
+
+
+class ResidentQuery(StrictSchema):
+    town = ma.fields.String(validate=validate.Length(1, 50))
+    village = ma.fields.String(validate=validate.Length(1, 50))
+    status = ma.fields.String(validate=validate.OneOf(["active", "moved", "deceased"]))
+    id_number = IdNumber()
+    name = ma.fields.String(validate=validate.Length(1, 50))
+
+
+class AdminUnbindSchema(StrictSchema):
+    reason = ma.fields.String(required=True, validate=validate.Length(2, 500))
+
+
+IMPORT_BODY = {
+    "required": True,
+    "description": "The file itself (CSV with a header row, or NDJSON), or a multipart upload with field "
+                   "`file`. Fields: name, id_number, phone (optional), town, village, household_no, "
+                   "status (active | moved | deceased, default active).",
+    "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/x-ndjson": {"schema": {"type": "string"}},
+        "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
+                                           "properties": {"file": {"type": "string", "format": "binary"}}}},
+    },
+}

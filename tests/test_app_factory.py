@@ -1,0 +1,121 @@
+"""create_app and its configuration checks (SPEC §10): production refuses to start half-configured."""
+
+import json
+
+import pytest
+
+from backend import create_app
+from backend.config import project_root
+from backend.config import VARIABLES, ConfigError, build_config
+from tests.conftest import new_key
+
+ROOT = project_root()
+
+PRODUCTION = {
+    "CHENGXIN_ENV": "production",
+    "DATABASE_URL": "postgresql://chengxin@db.internal/chengxin",
+    "REDIS_URL": "redis://cache.internal:6379/0",
+    "SECRET_KEY": "s" * 48,
+    "DATA_ENCRYPTION_KEY": new_key(),
+    "LOOKUP_HASH_KEY": new_key(),
+    "WECHAT_APPID": "wx0123456789abcdef",
+    "WECHAT_SECRET": "0123456789abcdef0123456789abcdef",
+}
+
+
+def test_complete_production_configuration_is_accepted(tmp_path):
+    config = build_config(environ=PRODUCTION, instance_path=tmp_path)
+    assert config["CHENGXIN_ENV"] == "production"
+    assert config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
+    assert config["USE_DEVELOPMENT_WECHAT"] is False
+
+
+def test_environment_defaults_to_production(tmp_path):
+    environ = {k: v for k, v in PRODUCTION.items() if k != "CHENGXIN_ENV"}
+    assert build_config(environ=environ, instance_path=tmp_path)["CHENGXIN_ENV"] == "production"
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "DATA_ENCRYPTION_KEY", "LOOKUP_HASH_KEY"])
+def test_production_refuses_to_start_without_each_secret(tmp_path, missing):
+    environ = {k: v for k, v in PRODUCTION.items() if k != missing}
+    with pytest.raises(ConfigError, match=missing):
+        build_config(environ=environ, instance_path=tmp_path)
+    assert not (tmp_path / "secrets.json").exists(), "production must never generate secrets"
+
+
+def test_production_refuses_sqlite(tmp_path):
+    with pytest.raises(ConfigError, match="PostgreSQL"):
+        build_config(environ={**PRODUCTION, "DATABASE_URL": "sqlite:///x.db"}, instance_path=tmp_path)
+
+
+def test_production_refuses_to_start_without_a_database(tmp_path):
+    environ = {k: v for k, v in PRODUCTION.items() if k != "DATABASE_URL"}
+    with pytest.raises(ConfigError, match="DATABASE_URL"):
+        build_config(environ=environ, instance_path=tmp_path)
+
+
+def test_production_refuses_to_start_without_redis(tmp_path):
+    environ = {k: v for k, v in PRODUCTION.items() if k != "REDIS_URL"}
+    with pytest.raises(ConfigError, match="Redis"):
+        build_config(environ=environ, instance_path=tmp_path)
+
+
+@pytest.mark.parametrize("missing", ["WECHAT_APPID", "WECHAT_SECRET"])
+def test_production_refuses_to_start_without_wechat_credentials(tmp_path, missing):
+    environ = {k: v for k, v in PRODUCTION.items() if k != missing}
+    with pytest.raises(ConfigError, match="WeChat"):
+        build_config(environ=environ, instance_path=tmp_path)
+
+
+def test_create_app_itself_refuses_an_incomplete_production_setup(tmp_path, monkeypatch):
+    for name in PRODUCTION:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("CHENGXIN_ENV", "production")
+    with pytest.raises(ConfigError):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
+def test_short_or_malformed_keys_are_refused(tmp_path):
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        build_config(environ={**PRODUCTION, "SECRET_KEY": "short"}, instance_path=tmp_path)
+    with pytest.raises(ConfigError, match="DATA_ENCRYPTION_KEY"):
+        build_config(environ={**PRODUCTION, "DATA_ENCRYPTION_KEY": "dG9vIHNob3J0"}, instance_path=tmp_path)
+
+
+def test_unknown_environment_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="CHENGXIN_ENV"):
+        build_config(environ={**PRODUCTION, "CHENGXIN_ENV": "staging"}, instance_path=tmp_path)
+
+
+def test_development_generates_its_secrets_once_and_keeps_them(tmp_path):
+    first = build_config(environ={"CHENGXIN_ENV": "development"}, instance_path=tmp_path)
+    second = build_config(environ={"CHENGXIN_ENV": "development"}, instance_path=tmp_path)
+    assert first["SECRET_KEY"] == second["SECRET_KEY"]
+    assert first["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'chengxin.db'}"
+    stored = json.loads((tmp_path / "secrets.json").read_text())
+    assert stored["DATA_ENCRYPTION_KEY"] == first["DATA_ENCRYPTION_KEY"]
+    assert (tmp_path / "secrets.json").stat().st_mode & 0o077 == 0
+    assert first["USE_DEVELOPMENT_WECHAT"] is True
+
+
+def test_database_url_overrides_the_embedded_default(tmp_path):
+    config = build_config(environ={"CHENGXIN_ENV": "development", "DATABASE_URL": "sqlite:///other.db"},
+                          instance_path=tmp_path)
+    assert config["SQLALCHEMY_DATABASE_URI"] == "sqlite:///other.db"
+
+
+def test_the_development_exchanger_never_exists_in_production(tmp_path):
+    assert build_config(environ=PRODUCTION, instance_path=tmp_path)["USE_DEVELOPMENT_WECHAT"] is False
+
+
+def test_readme_lists_every_configuration_variable_with_its_default():
+    with open(ROOT / "README.md", encoding="utf-8") as handle:
+        readme = handle.read()
+    for name, (default, _description) in VARIABLES.items():
+        assert f"`{name}`" in readme, f"README lacks {name}"
+        assert default in readme, f"README lacks the default of {name}"
+
+
+def test_testing_app_is_built(app):
+    assert app.config["TESTING"] is True
+    assert app.config["CHENGXIN_ENV"] == "testing"

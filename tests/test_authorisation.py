@@ -1,0 +1,88 @@
+"""Every route states who may call it; without a token it is 401 and for every other role 403 (SPEC §1)."""
+
+import re
+
+import pytest
+
+from backend.access import ROLES, AccessRule, check, routes, rule_of, table_markdown
+from backend.config import project_root
+from backend.errors import Forbidden
+
+DOCS = project_root() / "miniprogram_api_docs" / "authorisation.md"
+
+
+def sample_path(rule) -> str:
+    """A concrete URL for a rule: numbers for int converters, a word for the rest."""
+    return re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: "1" if m.group(1) == "int" else "sample", rule.rule)
+
+
+def test_every_route_has_an_access_rule(app):
+    missing = [f"{method} {rule.rule}" for method, rule, view in routes(app) if rule_of(view) is None]
+    assert missing == [], f"routes without an access rule: {missing}"
+
+
+def test_every_api_route_lives_under_api_v1(app):
+    outside = [rule.rule for _m, rule, _v in routes(app) if not rule.rule.startswith("/api/v1/")]
+    assert outside == []
+
+
+def protected_routes(app):
+    return [(method, rule, rule_of(view)) for method, rule, view in routes(app) if not rule_of(view).public]
+
+
+def test_protected_routes_refuse_requests_without_a_token(app, client):
+    checked = 0
+    for method, rule, _access in protected_routes(app):
+        response = client.open(sample_path(rule), method=method)
+        assert response.status_code == 401, f"{method} {rule.rule} gave {response.status_code}"
+        assert response.get_json()["reason"] == "unauthenticated"
+        checked += 1
+    assert checked > 0
+
+
+def test_protected_routes_refuse_every_role_they_do_not_allow(app, client, role_headers):
+    missing_roles = set(ROLES) - set(role_headers)
+    refused = 0
+    for method, rule, access in protected_routes(app):
+        for role, headers in role_headers.items():
+            if role in access.roles:
+                continue
+            response = client.open(sample_path(rule), method=method, headers=headers)
+            assert response.status_code == 403, f"{role} on {method} {rule.rule} gave {response.status_code}"
+            assert response.get_json()["reason"] == "role_not_allowed"
+            refused += 1
+    assert refused > 0
+    # Roles without accounts yet are listed so the gap is visible in the test output.
+    if missing_roles:
+        print(f"roles with no account kind to test yet: {sorted(missing_roles)}")
+
+
+def test_permission_rule_needs_the_named_permission(app, staff):
+    rule = AccessRule(frozenset({"reviewer"}), "reports:identity")
+    without = staff.headers("reviewer")
+    with app.test_request_context(headers=without), pytest.raises(Forbidden) as refused:
+        check(rule)
+    assert refused.value.reason == "permission_required"
+    granted = staff.headers("reviewer", permissions=["reports:identity"])
+    with app.test_request_context(headers=granted):
+        assert check(rule).permissions == frozenset({"reports:identity"})
+
+
+def test_permission_routes_refuse_staff_without_the_permission(app, client, staff):
+    guarded = [(m, r, a) for m, r, a in protected_routes(app) if a.permission]
+    for method, rule, access in guarded:
+        role = sorted(access.roles)[0]
+        response = client.open(sample_path(rule), method=method, headers=staff.headers(role))
+        assert response.status_code == 403
+        assert response.get_json()["reason"] == "permission_required"
+
+
+def test_authorisation_table_in_the_guide_matches_the_code(app):
+    with open(DOCS, encoding="utf-8") as handle:
+        documented = handle.read()
+    assert documented == table_markdown(app), "regenerate it: flask access table > miniprogram_api_docs/authorisation.md"
+
+
+@pytest.mark.parametrize("path", ["/api/v1/health", "/api/v1/openapi.json", "/api/v1/docs"])
+def test_public_routes_answer_without_a_token(client, path):
+    assert client.get(path).status_code == 200
