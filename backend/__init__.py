@@ -96,6 +96,7 @@ def _register_domains(app: Flask) -> None:
     from backend.audit.routes import blp as audit_blp
     from backend.auth import service as auth_service
     from backend.auth.routes import blp as auth_blp
+    from backend.credit import routes as credit_routes
     from backend.docs.routes import blp as docs_blp
     from backend.docs.routes import guard_documentation_views
     from backend.health.routes import blp as health_blp
@@ -112,16 +113,18 @@ def _register_domains(app: Flask) -> None:
     auth_service.register_role_provider("wechat", accounts_service.roles_of)
 
     api = app.extensions["chengxin.api"]
-    for blueprint in (health_blp, auth_blp, accounts_blp, query_records_blp, staff_blp, residents_blp,
-                      settings_blp, audit_blp):
+    for blueprint in (health_blp, auth_blp, accounts_blp, query_records_blp, credit_routes.me_blp,
+                      credit_routes.public_blp, staff_blp, residents_blp, credit_routes.admin_blp, settings_blp,
+                      audit_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_blp)
     guard_documentation_views(app)
 
 
 def _register_cli(app: Flask) -> None:
-    from backend.cli import access_cli, demo_cli, users_cli
+    from backend.cli import access_cli, credit_cli, demo_cli, users_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(access_cli)
+    app.cli.add_command(credit_cli)

@@ -51,3 +51,22 @@ def access_table():
     from backend.access import table_markdown
 
     click.echo(table_markdown(current_app), nl=False)
+
+
+credit_cli = AppGroup("credit", help="Credit points.")
+
+
+@credit_cli.command("refresh")
+def credit_refresh():
+    """Recompute every account whose next expiry has passed (run nightly)."""
+    from backend.credit.service import refresh_due_accounts
+
+    click.echo(f"{refresh_due_accounts()} accounts refreshed")
+
+
+@credit_cli.command("load-rubric")
+def credit_load_rubric():
+    """Add the default rubric items that are missing."""
+    from backend.credit.default_rubric import load_default_rubric
+
+    click.echo(f"{load_default_rubric()} rubric items added")

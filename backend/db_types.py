@@ -7,6 +7,9 @@ from sqlalchemy.types import TypeDecorator
 
 from backend.timeutil import as_utc
 
+# The largest integer SQLite and PostgreSQL's bigint hold; the drivers refuse to even send a larger one.
+MAX_DB_INTEGER = 2**63 - 1
+
 
 class UTCDateTime(TypeDecorator):
     """A timestamp stored in UTC and always returned timezone-aware, on PostgreSQL and SQLite alike."""

@@ -10,6 +10,8 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from backend.accounts.models import WeChatAccount
+from backend.credit import service as credit
+from backend.credit.default_rubric import load_default_rubric
 from backend.extensions import db
 from backend.id_numbers import with_check_digit
 from backend.imports import Row
@@ -82,6 +84,25 @@ def _load_residents(credentials: dict) -> None:
     }
 
 
+DEMO_EVENTS = [  # (resident index, rubric code, days ago)
+    (0, "SC-04", 40), (0, "SC-03", 100), (0, "EN-03", 200), (0, "SC-09", 300),
+    (2, "EN-01", 30), (3, "FI-01", 120), (4, "PO-01", 400), (5, "SC-02", 50), (5, "SC-10", 500),
+    (6, "LV-04", 10), (7, "CJ-01", 60), (8, "SC-06", 20), (9, "FI-02", 700),
+]
+
+
+def _load_events() -> None:
+    """A few events so the demo's scores spread over the star levels."""
+    people = demo_people()
+    now = utcnow()
+    for index, (person_index, code, days_ago) in enumerate(DEMO_EVENTS):
+        person = people[person_index]
+        if code.startswith("CJ-") and person["town"] != "长泾镇":
+            person = next(p for p in people if p["town"] == "长泾镇")
+        credit.grant_event(None, id_number=person["id_number"], rubric_code=code,
+                           occurred_at=now - timedelta(days=days_ago), source="demo", source_ref=f"demo-{index}")
+
+
 def _credentials_path() -> Path:
     return Path(current_app.instance_path) / "demo-credentials.json"
 
@@ -98,6 +119,8 @@ def load_if_empty() -> bool:
     saved = {"staff": credentials}
     if not db.session.scalar(select(func.count()).select_from(Resident)):
         _load_residents(saved)
+    load_default_rubric()
+    _load_events()
     path = _credentials_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(saved, ensure_ascii=False, indent=2))

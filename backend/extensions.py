@@ -5,6 +5,8 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from backend.db_types import MAX_DB_INTEGER
+
 # Stable constraint names keep Alembic migrations identical on PostgreSQL and SQLite.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -19,6 +21,15 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+class Database(SQLAlchemy):
+    def paginate(self, select, *, page=None, per_page=None, **kwargs):
+        """Pages past the last row are empty; a huge page number is one of them, not an OFFSET the
+        database cannot hold."""
+        if page is not None and per_page:
+            page = min(page, MAX_DB_INTEGER // per_page)
+        return super().paginate(select, page=page, per_page=per_page, **kwargs)
+
+
+db = Database(model_class=Base)
 migrate = Migrate()
 # The API and the rate limiter hold per-app state, so create_app makes one of each per app.

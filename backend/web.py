@@ -5,8 +5,10 @@ import logging
 import flask_smorest
 import marshmallow as ma
 from flask import request
+from werkzeug.routing import IntegerConverter
 
 from backend.access import AccessRule, guarded
+from backend.db_types import MAX_DB_INTEGER
 from backend.errors import DomainError, default_reason
 
 log = logging.getLogger(__name__)
@@ -25,8 +27,20 @@ class ErrorSchema(ma.Schema):
         unknown = ma.INCLUDE
 
 
+class DatabaseIntegerConverter(IntegerConverter):
+    """``<int:…>`` in a URL: a number larger than any database id matches no route (404), rather than
+    reaching the database driver, which cannot even send it."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_DB_INTEGER, signed=False):
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
 class Api(flask_smorest.Api):
     ERROR_SCHEMA = ErrorSchema
+
+    def init_app(self, app, *, spec_kwargs=None):
+        app.url_map.converters["int"] = DatabaseIntegerConverter
+        super().init_app(app, spec_kwargs=spec_kwargs)
 
     def _register_error_handlers(self):
         super()._register_error_handlers()
@@ -68,6 +82,13 @@ def _field_names(errors: dict) -> list[str]:
 
 class Blueprint(flask_smorest.Blueprint):
     """A flask-smorest blueprint whose views each state who may call them."""
+
+    def arguments(self, schema, *, location="json", **kwargs):
+        """Also document the 400 a JSON body gets when it is not JSON at all (webargs' "Invalid JSON body")."""
+        decorator = super().arguments(schema, location=location, **kwargs)
+        if location != "json":
+            return decorator
+        return lambda view: self.alt_response(400, response="BAD_REQUEST")(decorator(view))
 
     def access(self, *roles: str, permission: str | None = None):
         """Allow callers holding one of ``roles`` (and ``permission`` when given)."""

@@ -164,6 +164,66 @@ def staff(app):
 
 
 @pytest.fixture
-def role_headers(staff):
+def role_headers(staff, residents):
     """Authorization headers for one account of every role that exists."""
-    return {role: staff.headers(role) for role in ("admin", "reviewer", "department")}
+    headers = {role: staff.headers(role) for role in ("admin", "reviewer", "department")}
+    headers["resident"] = residents.bound_headers(residents.create())
+    return headers
+
+
+class Residents:
+    """Builds registry residents through the import service and WeChat accounts through sign-in."""
+
+    def __init__(self, app):
+        self.app = app
+        self.serial = 0
+
+    def id_number(self, born: str = "19800101", region: str = "320281") -> str:
+        from backend.id_numbers import with_check_digit
+
+        self.serial += 1
+        return with_check_digit(f"{region}{born}{self.serial % 1000:03d}")
+
+    def create(self, *, name="张伟", id_number=None, phone="13800138000", town="长泾镇", village="蒋家村",
+               household_no=None, status="active"):
+        from backend.imports import Row
+        from backend.residents import service
+
+        id_number = id_number or self.id_number()
+        row = {"name": name, "id_number": id_number, "phone": phone or "", "town": town, "village": village,
+               "household_no": household_no or f"H-{self.serial:04d}", "status": status}
+        result = service.import_residents(None, [Row(2, row)])
+        assert not result.errors, result.errors
+        resident = service.find_by_id_number(id_number)
+        resident.plain = row  # what the test knows in clear
+        return resident
+
+    def sign_in(self, name: str):
+        """Sign in a WeChat user through the development exchanger; returns the token pair."""
+        from backend.accounts import service
+        from backend.wechat import get_client
+
+        return service.wechat_sign_in(get_client(), f"dev-{name}")
+
+    def headers(self, name: str) -> dict:
+        return bearer(self.sign_in(name).access_token)
+
+    def bound_headers(self, resident, account_name: str | None = None) -> dict:
+        """A WeChat account bound to ``resident`` through the binding service."""
+        from backend.accounts import service
+        from backend.access import authenticate
+        from backend.wechat import get_client
+
+        headers = self.headers(account_name or f"user{resident.id}")
+        with self.app.test_request_context(headers=headers):
+            account_id = authenticate().id
+        phone = resident.plain["phone"]
+        service.bind_identity(get_client(), account_id, name=resident.plain["name"],
+                              id_number=resident.plain["id_number"],
+                              phone_code=f"dev-phone-{phone}" if phone else None)
+        return headers
+
+
+@pytest.fixture
+def residents(app):
+    return Residents(app)

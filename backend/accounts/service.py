@@ -27,11 +27,6 @@ class AlreadyBound(Conflict):
     message = "This identity or this WeChat account is already bound."
 
 
-class ResidentNotActive(Forbidden):
-    reason = "resident_not_active"
-    message = "The registry shows this resident as moved or deceased; ask the credit office."
-
-
 class NotBound(Forbidden):
     reason = "not_bound"
     message = "Bind your identity first."
@@ -78,7 +73,7 @@ def bind_identity(wechat: WeChat, account_id: int, *, name: str, id_number: str,
         if residents.phone_hash(phone) != resident.phone_hash:
             raise IdentityNotFound()
     if resident.status != "active":
-        raise ResidentNotActive()
+        raise residents.ResidentNotActive()
     holder = db.session.scalar(select(WeChatAccount.id).where(WeChatAccount.resident_id == resident.id))
     if holder is not None:
         raise AlreadyBound("This resident is already bound to another WeChat account.")

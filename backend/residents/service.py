@@ -10,7 +10,7 @@ from sqlalchemy.orm import selectinload
 
 from backend.access import Principal
 from backend.audit import service as audit
-from backend.errors import InvalidInput, NotFound
+from backend.errors import Forbidden, InvalidInput, NotFound
 from backend.extensions import db
 from backend.id_numbers import InvalidIdNumber, validate_id_number
 from backend.imports import Row
@@ -22,6 +22,11 @@ from backend.timeutil import utcnow
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 BATCH = 1000
+
+
+class ResidentNotActive(Forbidden):
+    reason = "resident_not_active"
+    message = "The registry shows this resident as moved or deceased; ask the credit office."
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,21 @@ from backend.timeutil import utcnow
 
 _CACHE = "chengxin.settings"
 
+# key -> functions(old, new) run inside the transaction that changes the setting.
+_listeners: dict[str, list] = {}
+
+
+def on_change(key: str):
+    """Register a function to run, in the same transaction, whenever ``key`` changes."""
+    if key not in SETTINGS:
+        raise KeyError(key)
+
+    def decorator(function):
+        _listeners.setdefault(key, []).append(function)
+        return function
+
+    return decorator
+
 
 def _stored() -> dict:
     # Read once per request: settings change rarely, and every worker reads the database, not a copy.
@@ -65,9 +80,11 @@ def update(actor: Principal, changes: dict) -> list[dict]:
     if cleaned.get("rewards.min_amount", get("rewards.min_amount")) > cleaned.get(
             "rewards.max_amount", get("rewards.max_amount")):
         raise InvalidInput("must not exceed rewards.max_amount", field="rewards.min_amount")
+    changed_from = {}
     for key, value in cleaned.items():
         row = db.session.get(SettingValue, key)
         before = row.value if row else SETTINGS[key].default
+        changed_from[key] = before
         if row is None:
             row = SettingValue(key=key, value=value)
             db.session.add(row)
@@ -75,6 +92,11 @@ def update(actor: Principal, changes: dict) -> list[dict]:
         row.updated_at = utcnow()
         row.updated_by = actor.id if actor.kind == "staff" else None
         audit.record(actor, "settings.update", "setting", key, before={"value": before}, after={"value": value})
+    if has_request_context():
+        request.environ.pop(_CACHE, None)
+    for key, value in cleaned.items():
+        for listener in _listeners.get(key, []):
+            listener(changed_from[key], value)
     db.session.commit()
     if has_request_context():
         request.environ.pop(_CACHE, None)

@@ -95,6 +95,7 @@ class StaffPermissionItem(MethodView):
     @blp.access(ADMIN)
     @blp.response(200, StaffSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def delete(self, staff_id, permission):
         """Revoke a named permission"""
         return service.revoke(current_principal(), staff_id, permission)

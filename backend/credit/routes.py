@@ -1,0 +1,153 @@
+"""Credit points over HTTP: the rubric, events, star levels, and the resident's own score."""
+
+from flask.views import MethodView
+
+from backend.access import ADMIN, DEPARTMENT, RESIDENT, current_principal
+from backend.accounts.service import bound_resident
+from backend.credit import levels, rubric, service
+from backend.credit.schemas import (
+    CreditSchema,
+    EventCreateSchema,
+    EventSchema,
+    MyEventQuery,
+    PublicRubricQuery,
+    RubricGroupSchema,
+    RubricItemCreateSchema,
+    RubricItemSchema,
+    RubricItemUpdateSchema,
+    RubricQuery,
+    StaffEventQuery,
+    StaffEventSchema,
+    StarLevelsSchema,
+    StarLevelsUpdateSchema,
+)
+from backend.extensions import db
+from backend.query_records import service as query_records
+from backend.web import Blueprint
+
+admin_blp = Blueprint("credit_admin", __name__, url_prefix="/api/v1/admin",
+                      description="Rubric, credit events and star levels (staff)")
+public_blp = Blueprint("credit_public", __name__, url_prefix="/api/v1/public", description="Public rubric")
+me_blp = Blueprint("credit_me", __name__, url_prefix="/api/v1/me/credit", description="My credit points")
+
+
+def paginate(statement, pagination_parameters):
+    page = db.paginate(statement, page=pagination_parameters.page, per_page=pagination_parameters.page_size,
+                       error_out=False)
+    pagination_parameters.item_count = page.total
+    return page.items
+
+
+@admin_blp.route("/rubric-items")
+class RubricItems(MethodView):
+    @admin_blp.access(ADMIN)
+    @admin_blp.arguments(RubricQuery, location="query")
+    @admin_blp.response(200, RubricItemSchema(many=True))
+    @admin_blp.paginate()
+    def get(self, query, pagination_parameters):
+        """Rubric items (city-wide and local), retired ones on request"""
+        return paginate(rubric.list_items(**query, town_only=bool(query.get("town"))), pagination_parameters)
+
+    @admin_blp.access(ADMIN)
+    @admin_blp.arguments(RubricItemCreateSchema)
+    @admin_blp.response(201, RubricItemSchema)
+    @admin_blp.alt_response(409, response="CONFLICT")
+    def post(self, data):
+        """Add a rubric item; omitted fields take the defaults of its kind and severity"""
+        return rubric.create_item(current_principal(), **data)
+
+
+@admin_blp.route("/rubric-items/<string:code>")
+class RubricItemView(MethodView):
+    @admin_blp.access(ADMIN)
+    @admin_blp.response(200, RubricItemSchema)
+    @admin_blp.alt_response(404, response="NOT_FOUND")
+    def get(self, code):
+        """One rubric item"""
+        return rubric.get_item(code)
+
+    @admin_blp.access(ADMIN)
+    @admin_blp.arguments(RubricItemUpdateSchema)
+    @admin_blp.response(200, RubricItemSchema)
+    @admin_blp.alt_response(404, response="NOT_FOUND")
+    def patch(self, data, code):
+        """Change an item for future events (granted events keep their values); active=false retires it"""
+        return rubric.update_item(current_principal(), code, data)
+
+
+@public_blp.route("/rubric")
+class PublicRubric(MethodView):
+    @public_blp.public()
+    @public_blp.arguments(PublicRubricQuery, location="query")
+    @public_blp.response(200, RubricGroupSchema(many=True))
+    def get(self, query):
+        """The published rubric, grouped by category; with ?town= also that town's local items"""
+        return rubric.public_rubric(query.get("town"))
+
+
+@admin_blp.route("/credit-events")
+class CreditEvents(MethodView):
+    @admin_blp.access(ADMIN, DEPARTMENT)
+    @admin_blp.arguments(EventCreateSchema)
+    @admin_blp.response(201, StaffEventSchema)
+    @admin_blp.alt_response(200, schema=StaffEventSchema, description="the same event was already recorded",
+                            success=True)
+    @admin_blp.alt_response(404, response="NOT_FOUND")
+    @admin_blp.alt_response(409, response="CONFLICT")
+    def post(self, data):
+        """Record a credit event; the same (source, source_ref) again returns the recorded one"""
+        grant = service.grant_event(current_principal(), **data)
+        return grant.event, 201 if grant.created else 200
+
+    @admin_blp.access(ADMIN, DEPARTMENT)
+    @admin_blp.arguments(StaffEventQuery, location="query")
+    @admin_blp.response(200, StaffEventSchema(many=True))
+    @admin_blp.paginate()
+    @admin_blp.alt_response(404, response="NOT_FOUND")
+    def get(self, query, pagination_parameters):
+        """A resident's events (a department sees what it sent); each look-up is a query record"""
+        principal = current_principal()
+        resident = service.resident_for_reader(query.pop("id_number"))
+        source = principal.source if DEPARTMENT in principal.roles else None
+        events = paginate(service.events_of(resident.id, source=source, **query), pagination_parameters)
+        query_records.record(resident.id, principal, purpose="credit event look-up", scope="events")
+        db.session.commit()
+        return events
+
+
+@admin_blp.route("/star-levels")
+class StarLevels(MethodView):
+    @admin_blp.access(ADMIN)
+    @admin_blp.response(200, StarLevelsSchema)
+    def get(self):
+        """Star levels with their thresholds and names"""
+        return {"levels": levels.current_levels()}
+
+    @admin_blp.access(ADMIN)
+    @admin_blp.arguments(StarLevelsUpdateSchema)
+    @admin_blp.response(200, StarLevelsSchema)
+    def put(self, data):
+        """Replace the thresholds and names; every account's stars follow at once"""
+        return {"levels": levels.set_levels(current_principal(), data["levels"])}
+
+
+@me_blp.route("")
+class MyCredit(MethodView):
+    @me_blp.access(RESIDENT)
+    @me_blp.response(200, CreditSchema)
+    def get(self):
+        """My points, stars, level name, what holds them down, and what the next level needs"""
+        resident = bound_resident(current_principal())
+        return service.describe_account(service.get_account(resident.id))
+
+
+@me_blp.route("/events")
+class MyEvents(MethodView):
+    @me_blp.access(RESIDENT)
+    @me_blp.arguments(MyEventQuery, location="query")
+    @me_blp.response(200, EventSchema(many=True))
+    @me_blp.paginate()
+    def get(self, query, pagination_parameters):
+        """My credit events, newest first, filtered by kind and status"""
+        resident = bound_resident(current_principal())
+        return paginate(service.events_of(resident.id, **query), pagination_parameters)

@@ -1,0 +1,150 @@
+import marshmallow as ma
+from marshmallow import validate
+
+from backend.credit.models import EVENT_STATUSES
+from backend.credit.rubric import CATEGORIES, SEVERITIES
+from backend.credit.service import shown_status
+from backend.schemas import IdNumber, LocalDateTime, StrictSchema
+
+CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,39}$", error="letters, digits, '.', '_' or '-' (2–40)")
+SHOWN_STATUSES = [*EVENT_STATUSES, "expired"]
+
+
+class RubricItemSchema(ma.Schema):
+    code = ma.fields.String(required=True)
+    category = ma.fields.String(required=True, metadata={"enum": list(CATEGORIES)})
+    title = ma.fields.String(required=True)
+    points = ma.fields.Integer(required=True)
+    kind = ma.fields.String(required=True, metadata={"enum": ["bonus", "penalty"]})
+    severity = ma.fields.String(allow_none=True, metadata={"enum": list(SEVERITIES)})
+    validity_days = ma.fields.Integer(required=True)
+    min_disclosure_days = ma.fields.Integer(required=True)
+    max_disclosure_days = ma.fields.Integer(required=True)
+    repairable = ma.fields.Boolean(required=True)
+    annual_cap = ma.fields.Integer(allow_none=True)
+    caps_stars_at = ma.fields.Integer(allow_none=True)
+    town = ma.fields.Function(lambda item: item.town.name if item.town else None, allow_none=True)
+    active = ma.fields.Boolean(required=True)
+
+
+class RubricItemCreateSchema(StrictSchema):
+    code = ma.fields.String(required=True, validate=CODE)
+    category = ma.fields.String(required=True, validate=validate.OneOf(list(CATEGORIES)))
+    title = ma.fields.String(required=True, validate=validate.Length(2, 200))
+    points = ma.fields.Integer(required=True, strict=True, validate=validate.Range(-1000, 1000))
+    kind = ma.fields.String(required=True, validate=validate.OneOf(["bonus", "penalty"]))
+    severity = ma.fields.String(allow_none=True, validate=validate.OneOf(SEVERITIES))
+    validity_days = ma.fields.Integer(strict=True, validate=validate.Range(1, 3650))
+    min_disclosure_days = ma.fields.Integer(strict=True, validate=validate.Range(0, 3650))
+    max_disclosure_days = ma.fields.Integer(strict=True, validate=validate.Range(0, 3650))
+    repairable = ma.fields.Boolean()
+    annual_cap = ma.fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 10000))
+    caps_stars_at = ma.fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 4))
+    town = ma.fields.String(allow_none=True, validate=validate.Length(1, 50))
+
+
+class RubricItemUpdateSchema(RubricItemCreateSchema):
+    class Meta:
+        exclude = ("code",)
+
+    category = ma.fields.String(validate=validate.OneOf(list(CATEGORIES)))
+    title = ma.fields.String(validate=validate.Length(2, 200))
+    points = ma.fields.Integer(strict=True, validate=validate.Range(-1000, 1000))
+    kind = ma.fields.String(validate=validate.OneOf(["bonus", "penalty"]))
+    active = ma.fields.Boolean()
+
+
+class RubricQuery(StrictSchema):
+    category = ma.fields.String(validate=validate.OneOf(list(CATEGORIES)))
+    town = ma.fields.String(validate=validate.Length(1, 50))
+    include_retired = ma.fields.Boolean(load_default=False)
+
+
+class PublicRubricQuery(StrictSchema):
+    town = ma.fields.String(validate=validate.Length(1, 50),
+                            metadata={"description": "add this town's local (+N) items"})
+
+
+class PublicRubricItemSchema(RubricItemSchema):
+    class Meta:
+        exclude = ("active",)
+
+
+class RubricGroupSchema(ma.Schema):
+    category = ma.fields.String(required=True)
+    name = ma.fields.String(required=True)
+    items = ma.fields.List(ma.fields.Nested(PublicRubricItemSchema), required=True)
+
+
+class EventCreateSchema(StrictSchema):
+    id_number = IdNumber(required=True)
+    rubric_code = ma.fields.String(required=True, validate=validate.Length(1, 40))
+    occurred_at = ma.fields.AwareDateTime(required=True, default_timezone=None)
+    source = ma.fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,63}$"))
+    source_ref = ma.fields.String(required=True, validate=validate.Length(1, 128))
+    note = ma.fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+
+class EventSchema(ma.Schema):
+    id = ma.fields.Integer(required=True)
+    rubric_code = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    category = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True)
+    severity = ma.fields.String(allow_none=True)
+    points = ma.fields.Integer(required=True)
+    caps_stars_at = ma.fields.Integer(allow_none=True)
+    occurred_at = LocalDateTime(required=True)
+    effective_until = LocalDateTime(required=True)
+    status = ma.fields.Function(lambda event: shown_status(event), required=True,
+                                metadata={"enum": SHOWN_STATUSES, "type": "string",
+                                          "description": "expired: a counting event past its validity"})
+    source = ma.fields.String(required=True)
+    note = ma.fields.String(allow_none=True)
+
+
+class StaffEventSchema(EventSchema):
+    source_ref = ma.fields.String(required=True)
+    resident_id = ma.fields.Integer(required=True)
+    created_at = LocalDateTime(required=True)
+
+
+class StaffEventQuery(StrictSchema):
+    id_number = IdNumber(required=True)
+    kind = ma.fields.String(validate=validate.OneOf(["bonus", "penalty"]))
+    status = ma.fields.String(validate=validate.OneOf(SHOWN_STATUSES))
+
+
+class MyEventQuery(StrictSchema):
+    kind = ma.fields.String(validate=validate.OneOf(["bonus", "penalty"]))
+    status = ma.fields.String(validate=validate.OneOf(SHOWN_STATUSES))
+
+
+class NextLevelSchema(ma.Schema):
+    stars = ma.fields.Integer(required=True)
+    points_needed = ma.fields.Integer(required=True)
+
+
+class CreditSchema(ma.Schema):
+    points = ma.fields.Integer(required=True)
+    stars = ma.fields.Integer(required=True)
+    level_name = ma.fields.String(required=True)
+    capped_by = ma.fields.String(allow_none=True, metadata={"description": "rubric code of the direct grading "
+                                                                          "that holds the stars down"})
+    next_level = ma.fields.Nested(NextLevelSchema, allow_none=True)
+    updated_at = LocalDateTime(required=True)
+
+
+class StarLevelSchema(ma.Schema):
+    stars = ma.fields.Integer(required=True, validate=validate.Range(1, 5))
+    name = ma.fields.String(required=True, validate=validate.Length(1, 20))
+    min_points = ma.fields.Integer(allow_none=True, strict=True)
+
+
+class StarLevelsUpdateSchema(StrictSchema):
+    levels = ma.fields.List(ma.fields.Nested(StarLevelSchema), required=True,
+                            validate=validate.Length(equal=5))
+
+
+class StarLevelsSchema(ma.Schema):
+    levels = ma.fields.List(ma.fields.Nested(StarLevelSchema), required=True)

@@ -1,0 +1,335 @@
+"""The ledger (SPEC §3): granting events, moving their status, and the account each resident reads.
+
+Score = base + the points of counting events (status active or disputed, not yet expired). Every write
+locks the resident's account row first, so concurrent writers to one resident queue up and each sees
+the others' events when it recomputes; the account changes in the same transaction as the event.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from backend.access import ADMIN, DEPARTMENT, Principal
+from backend.credit.levels import current_levels, level_name, stars_for
+from backend.credit.models import (
+    COUNTING_STATUSES,
+    CreditAccount,
+    CreditEvent,
+    EventStatusChange,
+    RubricItem,
+)
+from backend.credit.rubric import get_item
+from backend.errors import Conflict, Forbidden, InvalidInput, NotFound
+from backend.extensions import db
+from backend.residents import service as residents
+from backend.residents.models import Resident
+from backend.settings import service as settings
+from backend.timeutil import SHANGHAI, as_utc, utcnow
+
+# Allowed status moves and the name of each (SPEC §3).
+MOVES = {
+    ("active", "disputed"): "dispute",
+    ("disputed", "active"): "objection_rejected",
+    ("disputed", "voided"): "objection_upheld",
+    ("active", "repaired"): "repair",
+    ("disputed", "repaired"): "repair",
+}
+
+
+class SourceRefConflict(Conflict):
+    reason = "source_ref_conflict"
+    message = "This source_ref was already used for a different event."
+
+
+class SourceNotAllowed(Forbidden):
+    reason = "source_not_allowed"
+    message = "A department sends events under its own source only."
+
+
+class ResidentNotFound(NotFound):
+    reason = "resident_not_found"
+    message = "No resident has this ID number."
+
+
+class EventNotFound(NotFound):
+    reason = "event_not_found"
+    message = "No such credit event."
+
+
+class StatusMoveNotAllowed(Conflict):
+    reason = "status_move_not_allowed"
+
+
+@dataclass(frozen=True)
+class Grant:
+    event: CreditEvent
+    created: bool
+
+
+# --- accounts -------------------------------------------------------------------------------------------
+
+
+def _counting(resident_id: int, now: datetime):
+    return and_(CreditEvent.resident_id == resident_id, CreditEvent.status.in_(COUNTING_STATUSES),
+                CreditEvent.effective_until > now)
+
+
+def _lock_account(resident_id: int) -> CreditAccount:
+    """The resident's account row, locked for this transaction (created at the base when missing)."""
+    account = db.session.scalar(select(CreditAccount).where(CreditAccount.resident_id == resident_id)
+                                .with_for_update())
+    if account is not None:
+        return account
+    base = settings.get("credit.base_points")
+    try:
+        with db.session.begin_nested():
+            db.session.add(CreditAccount(resident_id=resident_id, points=base, stars=stars_for(base, None),
+                                         updated_at=utcnow()))
+    except IntegrityError:
+        pass  # created by a concurrent writer a moment ago
+    return db.session.scalar(select(CreditAccount).where(CreditAccount.resident_id == resident_id)
+                             .with_for_update().execution_options(populate_existing=True))
+
+
+def _recompute(account: CreditAccount, now: datetime) -> CreditAccount:
+    """Set the locked account from the ledger: points, ceiling, stars and the next expiry."""
+    total, ceiling, next_expiry = db.session.execute(
+        select(func.coalesce(func.sum(CreditEvent.points), 0), func.min(CreditEvent.caps_stars_at),
+               func.min(CreditEvent.effective_until)).where(_counting(account.resident_id, now))).one()
+    account.points = settings.get("credit.base_points") + int(total)
+    account.ceiling_stars = ceiling
+    account.capped_by = None
+    if ceiling is not None:
+        account.capped_by = db.session.scalar(
+            select(CreditEvent.rubric_code).where(_counting(account.resident_id, now),
+                                                  CreditEvent.caps_stars_at == ceiling)
+            .order_by(CreditEvent.effective_until.desc()).limit(1))
+    account.stars = stars_for(account.points, ceiling)
+    account.next_expiry_at = as_utc(next_expiry) if next_expiry is not None else None
+    account.updated_at = now
+    return account
+
+
+def recompute_account(resident_id: int) -> CreditAccount:
+    """Lock and recompute one account; the caller commits."""
+    return _recompute(_lock_account(resident_id), utcnow())
+
+
+def get_account(resident_id: int) -> CreditAccount:
+    """The resident's account: one row read, recomputed first only when an event has since expired."""
+    account = db.session.get(CreditAccount, resident_id)
+    if account is None or (account.next_expiry_at is not None and account.next_expiry_at <= utcnow()):
+        account = recompute_account(resident_id)
+        db.session.commit()
+    return account
+
+
+def refresh_due_accounts(batch: int = 1000) -> int:
+    """Recompute every account whose next expiry has passed (nightly, ``flask credit refresh``)."""
+    count = 0
+    while True:
+        due = db.session.scalars(select(CreditAccount.resident_id).where(
+            CreditAccount.next_expiry_at <= utcnow()).limit(batch)).all()
+        if not due:
+            return count
+        for resident_id in due:
+            recompute_account(resident_id)
+        db.session.commit()
+        count += len(due)
+
+
+def describe_account(account: CreditAccount) -> dict:
+    """What the resident sees of their score (SPEC §3)."""
+    levels = current_levels()
+    next_level = None
+    if account.stars < 5 and account.ceiling_stars is None:
+        target = next(level for level in levels if level.stars == account.stars + 1)
+        next_level = {"stars": target.stars, "points_needed": max(0, target.min_points - account.points)}
+    return {"points": account.points, "stars": account.stars, "level_name": level_name(account.stars, levels),
+            "capped_by": account.capped_by, "next_level": next_level, "updated_at": account.updated_at}
+
+
+# --- granting events ------------------------------------------------------------------------------------
+
+
+def _fingerprint(resident_id: int, rubric_code: str, occurred_at: datetime, note: str | None) -> str:
+    payload = json.dumps([resident_id, rubric_code, as_utc(occurred_at).isoformat(), note or ""])
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _same_content(event: CreditEvent, resident_id: int, rubric_code: str, occurred_at: datetime,
+                  note: str | None) -> bool:
+    return (_fingerprint(event.resident_id, event.rubric_code, event.occurred_at, event.note)
+            == _fingerprint(resident_id, rubric_code, occurred_at, note))
+
+
+def check_source(actor: Principal | None, source: str) -> None:
+    """Departments send under their own source only; admins (and the system) under any."""
+    if actor is None or ADMIN in actor.roles:
+        return
+    if DEPARTMENT in actor.roles and actor.source == source:
+        return
+    raise SourceNotAllowed()
+
+
+def _year_bounds(moment: datetime) -> tuple[datetime, datetime]:
+    local = as_utc(moment).astimezone(SHANGHAI)
+    start = datetime(local.year, 1, 1, tzinfo=SHANGHAI)
+    return start, datetime(local.year + 1, 1, 1, tzinfo=SHANGHAI)
+
+
+def capped_points(item: RubricItem, resident_id: int, occurred_at: datetime) -> int:
+    """The item's points, reduced by what the resident already gained from it that calendar year."""
+    if item.annual_cap is None or item.points < 0:
+        return item.points
+    start, end = _year_bounds(occurred_at)
+    gained = db.session.scalar(select(func.coalesce(func.sum(CreditEvent.points), 0)).where(
+        CreditEvent.resident_id == resident_id, CreditEvent.rubric_item_id == item.id,
+        CreditEvent.status != "voided", CreditEvent.occurred_at >= start, CreditEvent.occurred_at < end))
+    return max(0, min(item.points, item.annual_cap - int(gained)))
+
+
+def grant_event(actor: Principal | None, *, id_number: str, rubric_code: str, occurred_at: datetime,
+                source: str, source_ref: str, note: str | None = None, commit: bool = True) -> Grant:
+    """Apply a rubric item to a resident (SPEC §3); idempotent by (source, source_ref)."""
+    check_source(actor, source)
+    resident = residents.find_by_id_number(id_number)
+    if resident is None:
+        raise ResidentNotFound()
+    existing = db.session.scalar(select(CreditEvent).where(CreditEvent.source == source,
+                                                           CreditEvent.source_ref == source_ref))
+    if existing is not None:
+        if _same_content(existing, resident.id, rubric_code, occurred_at, note):
+            return Grant(existing, False)
+        raise SourceRefConflict()
+    item = get_item(rubric_code)
+    if not item.active:
+        raise InvalidInput("this rubric item is retired", field="rubric_code", reason="rubric_item_retired")
+    if item.town_id is not None and item.town_id != resident.town_id:
+        raise InvalidInput("this local item belongs to another town", field="rubric_code",
+                           reason="rubric_item_other_town")
+    now = utcnow()
+    if occurred_at > now + timedelta(minutes=5):
+        raise InvalidInput("must not be in the future", field="occurred_at")
+    if resident.status != "active":
+        raise residents.ResidentNotActive("Only active residents receive new events.")
+
+    account = _lock_account(resident.id)
+    event = CreditEvent(
+        resident_id=resident.id, rubric_item_id=item.id, rubric_code=item.code, category=item.category,
+        title=item.title, kind=item.kind, severity=item.severity,
+        points=capped_points(item, resident.id, occurred_at), caps_stars_at=item.caps_stars_at,
+        repairable=item.repairable, min_disclosure_days=item.min_disclosure_days,
+        max_disclosure_days=item.max_disclosure_days, occurred_at=occurred_at,
+        effective_until=occurred_at + timedelta(days=item.validity_days), source=source,
+        source_ref=source_ref, note=note, status="active", created_at=now,
+        created_by_kind=actor.kind if actor else "system", created_by_id=actor.id if actor else None)
+    try:
+        with db.session.begin_nested():
+            db.session.add(event)
+    except IntegrityError:
+        # The same (source, source_ref) landed concurrently: answer as if it had been there first.
+        existing = db.session.scalar(select(CreditEvent).where(CreditEvent.source == source,
+                                                               CreditEvent.source_ref == source_ref))
+        if existing is not None and _same_content(existing, resident.id, rubric_code, occurred_at, note):
+            return Grant(existing, False)
+        raise SourceRefConflict() from None
+    _recompute(account, now)
+    if commit:
+        db.session.commit()
+        if event.kind == "penalty":
+            _notify_penalty(event)
+    return Grant(event, True)
+
+
+def _notify_penalty(event: CreditEvent) -> None:
+    from backend.notices import service as notices
+
+    notices.notify_resident(event.resident_id, "penalty_recorded", {
+        "rubric_code": event.rubric_code, "title": event.title, "points": event.points,
+        "occurred_at": event.occurred_at.isoformat()}, page=f"pages/credit/event?id={event.id}",
+        object_type="credit_event", object_id=event.id)
+
+
+# --- status moves ---------------------------------------------------------------------------------------
+
+
+def get_event(event_id: int) -> CreditEvent:
+    event = db.session.get(CreditEvent, event_id)
+    if event is None:
+        raise EventNotFound()
+    return event
+
+
+def move_status(event_id: int, to_status: str, actor: Principal | None, reason: str) -> CreditEvent:
+    """Move an event's status (SPEC §3) and recompute the account in the same transaction; the caller
+    commits. Used by objections and repairs."""
+    event = get_event(event_id)
+    account = _lock_account(event.resident_id)
+    db.session.refresh(event)
+    if (event.status, to_status) not in MOVES:
+        raise StatusMoveNotAllowed(f"An event cannot move from {event.status} to {to_status}.")
+    if not reason or not reason.strip():
+        raise InvalidInput("say why the status moves", field="reason")
+    db.session.execute(insert(EventStatusChange).values(
+        event_id=event.id, from_status=event.status, to_status=to_status, at=utcnow(),
+        actor_kind=actor.kind if actor else "system", actor_id=actor.id if actor else None, reason=reason))
+    event.status = to_status
+    _recompute(account, utcnow())
+    return event
+
+
+def dispute(event_id, actor, reason):
+    return move_status(event_id, "disputed", actor, reason)
+
+
+def reject_objection(event_id, actor, reason):
+    return move_status(event_id, "active", actor, reason)
+
+
+def uphold_objection(event_id, actor, reason):
+    return move_status(event_id, "voided", actor, reason)
+
+
+def repair(event_id, actor, reason):
+    return move_status(event_id, "repaired", actor, reason)
+
+
+# --- reading --------------------------------------------------------------------------------------------
+
+
+def shown_status(event: CreditEvent, now: datetime | None = None) -> str:
+    """The status a reader sees: a counting event past its validity shows as ``expired``."""
+    if event.status in COUNTING_STATUSES and event.effective_until <= (now or utcnow()):
+        return "expired"
+    return event.status
+
+
+def events_of(resident_id: int, *, kind: str | None = None, status: str | None = None,
+              source: str | None = None):
+    """A resident's events, newest first, filtered by kind and shown status: a select to paginate."""
+    statement = (select(CreditEvent).where(CreditEvent.resident_id == resident_id)
+                 .order_by(CreditEvent.occurred_at.desc(), CreditEvent.id.desc()))
+    if kind:
+        statement = statement.where(CreditEvent.kind == kind)
+    if source:
+        statement = statement.where(CreditEvent.source == source)
+    now = utcnow()
+    if status == "expired":
+        statement = statement.where(CreditEvent.status.in_(COUNTING_STATUSES), CreditEvent.effective_until <= now)
+    elif status in COUNTING_STATUSES:
+        statement = statement.where(CreditEvent.status == status, CreditEvent.effective_until > now)
+    elif status:
+        statement = statement.where(CreditEvent.status == status)
+    return statement
+
+
+def resident_for_reader(id_number: str) -> Resident:
+    resident = residents.find_by_id_number(id_number)
+    if resident is None:
+        raise ResidentNotFound()
+    return resident
