@@ -87,10 +87,17 @@ def _sqlite_pragmas(app: Flask) -> None:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.close()
+            # Let SQLAlchemy, not the sqlite3 module, begin transactions: otherwise a SAVEPOINT opened
+            # before any write starts its own transaction, and releasing it commits everything.
+            connection.isolation_level = None
+
+        @event.listens_for(db.engine, "begin")
+        def _on_begin(connection):
+            connection.exec_driver_sql("BEGIN")
 
 
 def _register_domains(app: Flask) -> None:
-    from backend.access import register_principal_loader
+    from backend.access import API_KEY, register_principal_loader
     from backend.accounts import service as accounts_service
     from backend.accounts.routes import blp as accounts_blp
     from backend.audit.routes import blp as audit_blp
@@ -106,16 +113,19 @@ def _register_domains(app: Flask) -> None:
     from backend.settings.routes import blp as settings_blp
     from backend.staff import service as staff_service
     from backend.staff.routes import blp as staff_blp
+    from backend.verifiers import routes as verifier_routes
 
     register_principal_loader("staff", staff_service.principal_from_claims)
     auth_service.register_role_provider("staff", staff_service.roles_of)
     register_principal_loader("wechat", accounts_service.principal_from_claims)
     auth_service.register_role_provider("wechat", accounts_service.roles_of)
+    register_principal_loader(API_KEY, verifier_routes.api_key_principal)
 
     api = app.extensions["chengxin.api"]
-    for blueprint in (health_blp, auth_blp, accounts_blp, query_records_blp, credit_routes.me_blp,
-                      credit_routes.public_blp, staff_blp, residents_blp, credit_routes.admin_blp, settings_blp,
-                      audit_blp):
+    for blueprint in (health_blp, auth_blp, accounts_blp, verifier_routes.redeem_blp, query_records_blp,
+                      credit_routes.me_blp, credit_routes.public_blp, verifier_routes.public_blp,
+                      verifier_routes.merchant_blp, staff_blp, residents_blp, credit_routes.admin_blp,
+                      verifier_routes.admin_blp, settings_blp, audit_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_blp)
     guard_documentation_views(app)

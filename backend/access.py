@@ -18,7 +18,9 @@ DEPARTMENT = "department"
 REVIEWER = "reviewer"
 ADMIN = "admin"
 
-ROLES = (RESIDENT, OPERATOR, DEPARTMENT, REVIEWER, ADMIN)
+VERIFIER_SYSTEM = "verifier_system"  # a bank's server, by API key
+
+ROLES = (RESIDENT, OPERATOR, VERIFIER_SYSTEM, DEPARTMENT, REVIEWER, ADMIN)
 STAFF_ROLES = (DEPARTMENT, REVIEWER, ADMIN)
 
 # Named permissions admins grant to staff on top of their role (SPEC §1).
@@ -32,9 +34,11 @@ PERMISSIONS = {
 class Principal:
     """The authenticated caller of one request."""
 
-    kind: str  # "staff" or "wechat"
+    kind: str  # "staff", "wechat" or "apikey"
     id: int
     roles: frozenset[str]
+    # Roles the caller holds through a verifier that is suspended: they answer 403 verifier_suspended.
+    suspended_roles: frozenset[str] = frozenset()
     permissions: frozenset[str] = frozenset()
     family_id: str | None = None
     source: str | None = None  # a department's source name
@@ -68,7 +72,11 @@ class AccessRule:
 _principal_loaders: dict[str, Callable[[dict], Principal]] = {}
 
 
+API_KEY = "apikey"
+
+
 def register_principal_loader(kind: str, loader: Callable[[dict], Principal]) -> None:
+    """``loader`` turns a token's claims (or, for ``API_KEY``, the X-API-Key header) into the principal."""
     _principal_loaders[kind] = loader
 
 
@@ -82,8 +90,10 @@ def authenticate() -> Principal | None:
         return request.environ[_PRINCIPAL]
     header = request.headers.get("Authorization", "")
     if not header:
-        request.environ[_PRINCIPAL] = None
-        return None
+        api_key = request.headers.get("X-API-Key")
+        loader = _principal_loaders.get(API_KEY)
+        request.environ[_PRINCIPAL] = loader(api_key) if api_key and loader else None
+        return request.environ[_PRINCIPAL]
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Send the access token as 'Authorization: Bearer <token>'.",
@@ -116,6 +126,8 @@ def check(rule: AccessRule) -> Principal | None:
     if principal is None:
         raise Unauthenticated()
     if not principal.roles.intersection(rule.roles):
+        if principal.suspended_roles.intersection(rule.roles):
+            raise Forbidden("This verifier is suspended; ask the credit office.", reason="verifier_suspended")
         raise Forbidden(reason="role_not_allowed")
     if rule.permission and rule.permission not in principal.permissions:
         raise Forbidden(f"This needs the permission {rule.permission}.", reason="permission_required")

@@ -29,6 +29,7 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "WECHAT_TEMPLATE_IDS": ("{}", "JSON object: notice kind -> subscribe-message template id"),
     "RATELIMIT_PUBLIC": ("120 per minute", "per-IP limit of public endpoints"),
     "RATELIMIT_STAFF_LOGIN_FAILURES": ("5 per 15 minutes", "failed staff logins per username"),
+    "RATELIMIT_API_KEY": ("600 per minute", "requests per bank-system API key"),
     "LOG_LEVEL": ("INFO", "Python logging level"),
     "PORT": ("5000", "port of `make run`"),
 }
@@ -100,6 +101,7 @@ def build_config(environ: dict | None = None, overrides: dict | None = None,
         "WECHAT_TEMPLATE_IDS": _template_ids(get("WECHAT_TEMPLATE_IDS", "{}")),
         "RATELIMIT_PUBLIC": get("RATELIMIT_PUBLIC", "120 per minute"),
         "RATELIMIT_STAFF_LOGIN_FAILURES": get("RATELIMIT_STAFF_LOGIN_FAILURES", "5 per 15 minutes"),
+        "RATELIMIT_API_KEY": get("RATELIMIT_API_KEY", "600 per minute"),
         "LOG_LEVEL": get("LOG_LEVEL", "INFO"),
     }
 

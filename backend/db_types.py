@@ -7,8 +7,8 @@ from sqlalchemy.types import TypeDecorator
 
 from backend.timeutil import as_utc
 
-# The largest integer SQLite and PostgreSQL's bigint hold; the drivers refuse to even send a larger one.
-MAX_DB_INTEGER = 2**63 - 1
+# The largest Integer column value, id, LIMIT or OFFSET: 32-bit on PostgreSQL, which refuses a larger one.
+MAX_DB_INTEGER = 2**31 - 1
 
 
 class UTCDateTime(TypeDecorator):

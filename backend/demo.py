@@ -103,6 +103,57 @@ def _load_events() -> None:
                            occurred_at=now - timedelta(days=days_ago), source="demo", source_ref=f"demo-{index}")
 
 
+# Modelled on real programmes: deposit-free library loans, hospital deposit waivers, loan-rate discounts
+# for 4★+, scenic-spot discounts, and a cooperative's admission threshold.
+DEMO_VERIFIERS = [
+    ("江阴市图书馆", "organisation", "澄江街道", "澄江中路 1 号", [
+        ("信用借阅免押金", "3★ 及以上读者免押金办理借阅证，可借图书 10 册", 3, None)]),
+    ("江阴市人民医院", "organisation", "澄江街道", "寿山路 163 号", [
+        ("诚信就医免住院押金", "4★ 及以上患者住院免交押金，先诊疗后付费", 4, None)]),
+    ("江阴农商银行", "bank", "澄江街道", "澄江中路 1 号", [
+        ("诚信贷款利率优惠", "4★ 及以上借款人信用贷款利率下浮 10%", 4, None),
+        ("诚信模范专享授信", "5★ 诚信模范最高 30 万元免担保授信", 5, None)]),
+    ("鹅鼻嘴公园", "merchant", "澄江街道", "滨江路 1 号", [
+        ("景区门票八折", "3★ 及以上居民购票八折，每月 2 次", 3, 2)]),
+    ("长泾镇水蜜桃专业合作社", "organisation", "长泾镇", "长泾镇蒋家村", [
+        ("社员准入", "入社须 3★ 及以上（诚信准入）", 3, None)]),
+]
+CASHIER_CODE = "dev-demo-cashier"
+
+
+def demo_uscc(serial: int) -> str:
+    """A synthetic unified social credit code of Jiangyin with a valid check character."""
+    from stdnum.cn import uscc
+
+    body = f"91320281MA{serial:07d}"
+    return body + uscc.calc_check_digit(body)
+
+
+def _load_verifiers(credentials: dict) -> None:
+    from backend.accounts.service import wechat_sign_in
+    from backend.verifiers import service as verifiers
+
+    now = utcnow()
+    library = None
+    for serial, (name, kind, town, address, offers) in enumerate(DEMO_VERIFIERS, start=1):
+        verifier = verifiers.create_verifier(None, name=name, kind=kind, uscc=demo_uscc(serial), town=town,
+                                             address=address)
+        library = library or verifier
+        for title, description, min_stars, quota in offers:
+            verifiers.create_offer(None, verifier.id, title=title, description=description, min_stars=min_stars,
+                                   valid_from=now - timedelta(days=1), valid_to=now + timedelta(days=365),
+                                   quota_per_resident=quota)
+        if kind == "bank":
+            key, _row = verifiers.create_api_key(None, verifier.id, "demo bank system")
+            credentials["bank_api_key"] = key
+    wechat_sign_in(DevelopmentExchanger(), CASHIER_CODE)
+    account_id = db.session.scalar(select(WeChatAccount.id).where(
+        WeChatAccount.openid == DevelopmentExchanger.openid_for(CASHIER_CODE[len("dev-"):])))
+    code, _invite = verifiers.create_invite(None, library.id)
+    verifiers.redeem_invite(account_id, code)
+    credentials["cashier"] = {"code": CASHIER_CODE, "verifier": library.name}
+
+
 def _credentials_path() -> Path:
     return Path(current_app.instance_path) / "demo-credentials.json"
 
@@ -121,6 +172,7 @@ def load_if_empty() -> bool:
         _load_residents(saved)
     load_default_rubric()
     _load_events()
+    _load_verifiers(saved)
     path = _credentials_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(saved, ensure_ascii=False, indent=2))
@@ -149,4 +201,8 @@ def sign_in_help() -> str:
                           **({"phone_code": unbound["phone_code"]} if unbound["phone_code"] else {})},
                          ensure_ascii=False),
         ]
+    if saved.get("cashier"):
+        lines.append(f"Operator of {saved['cashier']['verifier']}: code={saved['cashier']['code']}")
+    if saved.get("bank_api_key"):
+        lines.append(f"Bank system: X-API-Key: {saved['bank_api_key']}")
     return "\n".join(lines)

@@ -42,7 +42,9 @@ def read_rows(data: bytes, file_format: str) -> Iterator[Row]:
 
 
 def _csv_rows(text: str) -> Iterator[Row]:
-    reader = csv.reader(io.StringIO(text))
+    # newline="" as the csv module requires: a bare \r is then a line break, not a "new-line character
+    # seen in unquoted field" error.
+    reader = csv.reader(io.StringIO(text, newline=""))
     header = None
     for values in reader:
         line = reader.line_num

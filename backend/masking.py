@@ -1,9 +1,11 @@
 """How personal data is shown (SPEC §2): ``3202**********123X``, ``138****5678``, ``张*``, ``欧阳**``."""
 
 # Two-character surnames (复姓) that stay visible whole when a name is masked.
-COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 诸葛 上官 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 夏侯 令狐 端木 独孤 南宫 西门 "
-    "轩辕 百里 呼延 申屠 澹台 太史 闻人 公冶 濮阳 淳于 单于 钟离 赫连 宗政 万俟 拓跋".split())
+COMPOUND_SURNAMES = frozenset({
+    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒",
+    "夏侯", "令狐", "端木", "独孤", "南宫", "西门", "轩辕", "百里", "呼延", "申屠", "澹台", "太史",
+    "闻人", "公冶", "濮阳", "淳于", "单于", "钟离", "赫连", "宗政", "万俟", "拓跋",
+})
 
 
 def mask_id_number(value: str | None) -> str | None:

@@ -5,7 +5,7 @@ import logging
 import flask_smorest
 import marshmallow as ma
 from flask import request
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from backend.access import AccessRule, guarded
 from backend.db_types import MAX_DB_INTEGER
@@ -29,10 +29,19 @@ class ErrorSchema(ma.Schema):
 
 class DatabaseIntegerConverter(IntegerConverter):
     """``<int:…>`` in a URL: a number larger than any database id matches no route (404), rather than
-    reaching the database driver, which cannot even send it."""
+    reaching the database, which refuses it."""
 
     def __init__(self, map, fixed_digits=0, min=None, max=MAX_DB_INTEGER, signed=False):
         super().__init__(map, fixed_digits, min, max, signed)
+
+
+class TextConverter(UnicodeConverter):
+    """``<string:…>`` in a URL: a segment with a NUL character matches no route (404); no name holds
+    one, and PostgreSQL refuses to even compare it."""
+
+    def __init__(self, map, minlength=1, maxlength=None, length=None):
+        super().__init__(map, minlength, maxlength, length)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00]", 1)
 
 
 class Api(flask_smorest.Api):
@@ -40,6 +49,7 @@ class Api(flask_smorest.Api):
 
     def init_app(self, app, *, spec_kwargs=None):
         app.url_map.converters["int"] = DatabaseIntegerConverter
+        app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
         super().init_app(app, spec_kwargs=spec_kwargs)
 
     def _register_error_handlers(self):
@@ -84,7 +94,13 @@ class Blueprint(flask_smorest.Blueprint):
     """A flask-smorest blueprint whose views each state who may call them."""
 
     def arguments(self, schema, *, location="json", **kwargs):
-        """Also document the 400 a JSON body gets when it is not JSON at all (webargs' "Invalid JSON body")."""
+        """Also document the 400 of a JSON body that is not JSON at all (webargs' "Invalid JSON body").
+
+        Unknown query parameters are refused, not silently dropped: a filter the endpoint does not know
+        (say an ID number that belongs in a body) must not answer with an unfiltered list.
+        """
+        if location == "query":
+            kwargs.setdefault("unknown", ma.RAISE)
         decorator = super().arguments(schema, location=location, **kwargs)
         if location != "json":
             return decorator

@@ -8,11 +8,13 @@ from backend.accounts import service
 from backend.accounts.schemas import BindResultSchema, BindSchema, MeSchema, WeChatLoginSchema
 from backend.auth.routes import pair_body
 from backend.auth.schemas import TokenPairSchema
+from backend.errors import DomainError
 from backend.residents import service as residents
 from backend.settings import service as settings
 from backend.timeutil import local_today
-from backend.wechat import get_client
 from backend.web import Blueprint
+from backend.wechat import get_client
+from backend.wechat.errors import WeChatError
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="WeChat sign-in and identity binding")
 
@@ -24,6 +26,8 @@ class WeChatLogin(MethodView):
     @blp.response(200, TokenPairSchema)
     @blp.alt_response(401, response="UNAUTHORIZED")
     @blp.alt_response(403, response="FORBIDDEN")
+    @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    @blp.alt_response(502, response="BAD_GATEWAY")
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def post(self, data):
         """Sign in with the code from wx.login()"""
@@ -55,12 +59,22 @@ class Identity(MethodView):
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT")
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    @blp.alt_response(502, response="BAD_GATEWAY")
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def post(self, data):
         """Bind this WeChat account to the resident with this name and ID number"""
         principal = current_principal()
-        key = ("binding", str(principal.id), local_today().isoformat())
-        ratelimits.hit(_binding_limit(), *key, message="Too many binding attempts today; try again tomorrow.")
-        resident = service.bind_identity(get_client(), principal.id, **data)
+        limit, key = _binding_limit(), ("binding", str(principal.id), local_today().isoformat())
+        message = "Too many binding attempts today; try again tomorrow."
+        ratelimits.check(limit, *key, message=message)
+        try:
+            resident = service.bind_identity(get_client(), principal.id, **data)
+        except WeChatError:
+            raise  # WeChat failing is not the resident's attempt: it costs none of the day's tries
+        except DomainError:
+            ratelimits.hit(limit, *key, message=message)
+            raise
+        ratelimits.hit(limit, *key, message=message)
         return {"bound": True, "resident": residents.masked(resident)}
 
     @blp.access(RESIDENT)

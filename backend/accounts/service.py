@@ -63,15 +63,13 @@ def bind_identity(wechat: WeChat, account_id: int, *, name: str, id_number: str,
     account = get_account(account_id)
     if account.resident_id is not None:
         raise AlreadyBound("This WeChat account is already bound; unbind it first.")
+    # The phone code is read before the registry is, so its errors say nothing about who is registered.
+    phone = wechat.phone_number(phone_code) if phone_code else None
     resident = residents.find_by_id_number(id_number)
     if resident is None or resident.name_hash != residents.name_hash(name):
         raise IdentityNotFound()
-    if resident.phone_hash is not None:
-        if not phone_code:
-            raise IdentityNotFound()
-        phone = wechat.phone_number(phone_code)
-        if residents.phone_hash(phone) != resident.phone_hash:
-            raise IdentityNotFound()
+    if resident.phone_hash is not None and residents.phone_hash(phone) != resident.phone_hash:
+        raise IdentityNotFound()
     if resident.status != "active":
         raise residents.ResidentNotActive()
     holder = db.session.scalar(select(WeChatAccount.id).where(WeChatAccount.resident_id == resident.id))
@@ -118,20 +116,24 @@ def admin_unbind(actor: Principal, resident_id: int, reason: str) -> Resident:
     return resident
 
 
-def _principal_of(account: WeChatAccount) -> Principal:
-    return Principal(kind="wechat", id=account.id, roles=frozenset(roles_of(account.id)),
-                     resident_id=account.resident_id, name=f"wechat:{account.id}")
+def _principal_of(account: WeChatAccount, family_id: str | None = None) -> Principal:
+    """The account's rights as of now: always a resident user, and an operator while its membership and
+    its verifier are live (a suspended verifier's role answers 403 ``verifier_suspended``)."""
+    from backend.verifiers.service import operator_roles
+
+    held, suspended, details = operator_roles(account.id)
+    return Principal(kind="wechat", id=account.id, roles=frozenset({RESIDENT}) | held, suspended_roles=suspended,
+                     family_id=family_id, resident_id=account.resident_id, name=f"wechat:{account.id}",
+                     extra=details)
 
 
 def roles_of(account_id: int) -> list[str]:
-    """Every WeChat account is a resident user; verifier operator roles join in their own feature."""
-    return [RESIDENT]
+    """The roles a new access token lists (the live check on each request is what counts)."""
+    return sorted(_principal_of(get_account(account_id)).roles)
 
 
 def principal_from_claims(claims: dict) -> Principal:
-    account = get_account(claims["uid"])
-    return Principal(kind="wechat", id=account.id, roles=frozenset(claims.get("roles", [RESIDENT])),
-                     family_id=claims["fam"], resident_id=account.resident_id, name=f"wechat:{account.id}")
+    return _principal_of(get_account(claims["uid"]), claims["fam"])
 
 
 def bound_resident(principal: Principal) -> Resident:

@@ -1,6 +1,8 @@
 import marshmallow as ma
+from marshmallow import validate
 
-from backend.schemas import LocalDateTime, StrictSchema
+from backend.db_types import MAX_DB_INTEGER
+from backend.schemas import AwareDateTime, LocalDateTime, QuerySchema
 
 
 class AuditRecordSchema(ma.Schema):
@@ -17,10 +19,10 @@ class AuditRecordSchema(ma.Schema):
     note = ma.fields.String(allow_none=True)
 
 
-class AuditQuery(StrictSchema):
+class AuditQuery(QuerySchema):
     action = ma.fields.String()
     object_type = ma.fields.String()
     object_id = ma.fields.String()
-    actor_id = ma.fields.Integer()
-    since = ma.fields.AwareDateTime(default_timezone=None)
-    until = ma.fields.AwareDateTime(default_timezone=None)
+    actor_id = ma.fields.Integer(validate=validate.Range(min=0, max=MAX_DB_INTEGER))
+    since = AwareDateTime(default_timezone=None)
+    until = AwareDateTime(default_timezone=None)

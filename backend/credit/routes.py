@@ -99,13 +99,17 @@ class CreditEvents(MethodView):
         grant = service.grant_event(current_principal(), **data)
         return grant.event, 201 if grant.created else 200
 
+
+@admin_blp.route("/credit-events/lookup")
+class CreditEventLookup(MethodView):
     @admin_blp.access(ADMIN, DEPARTMENT)
-    @admin_blp.arguments(StaffEventQuery, location="query")
+    @admin_blp.arguments(StaffEventQuery)
     @admin_blp.response(200, StaffEventSchema(many=True))
     @admin_blp.paginate()
     @admin_blp.alt_response(404, response="NOT_FOUND")
-    def get(self, query, pagination_parameters):
-        """A resident's events (a department sees what it sent); each look-up is a query record"""
+    def post(self, query, pagination_parameters):
+        """A resident's events by ID number in the body (a department sees what it sent); each look-up
+        is a query record"""
         principal = current_principal()
         resident = service.resident_for_reader(query.pop("id_number"))
         source = principal.source if DEPARTMENT in principal.roles else None

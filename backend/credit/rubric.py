@@ -1,6 +1,6 @@
 """The rubric (评定标准, SPEC §3) as data: its categories, the defaults of omitted fields, and its upkeep."""
 
-from sqlalchemy import or_, select
+from sqlalchemy import false, or_, select
 
 from backend.access import Principal
 from backend.audit import service as audit
@@ -31,6 +31,7 @@ BONUS_VALIDITY_DAYS = 365
 # Honours count by level: county 1 year, prefecture 2, province 3, nation 5.
 HONOUR_VALIDITY_DAYS = {"county": 365, "prefecture": 2 * 365, "province": 3 * 365, "nation": 5 * 365}
 
+DERIVED = frozenset({"validity_days", "min_disclosure_days", "max_disclosure_days", "repairable"})
 FIELDS = ("category", "title", "points", "kind", "severity", "validity_days", "min_disclosure_days",
           "max_disclosure_days", "repairable", "annual_cap", "caps_stars_at")
 
@@ -123,11 +124,13 @@ def update_item(actor: Principal, code: str, changes: dict) -> RubricItem:
     item = get_item(code)
     before = _snapshot(item)
     current = {name: getattr(item, name) for name in FIELDS}
-    # A changed kind, severity, points or ceiling recomputes the defaults that depend on them.
-    derived = {"validity_days", "min_disclosure_days", "max_disclosure_days"}
+    # A changed kind, severity, points or ceiling moves the fields that held their defaults along with
+    # it; a value an admin set on purpose (not the default) stays.
     if changes.keys() & {"kind", "severity", "points", "caps_stars_at"}:
-        for name in derived - changes.keys():
-            current[name] = None
+        defaults = with_defaults({**current, **{name: None for name in DERIVED}})
+        for name in DERIVED - changes.keys():
+            if current[name] == defaults[name]:
+                current[name] = None
     merged = with_defaults({**current, **{k: v for k, v in changes.items() if k in FIELDS}})
     for name, value in merged.items():
         setattr(item, name, value)
@@ -143,8 +146,9 @@ def update_item(actor: Principal, code: str, changes: dict) -> RubricItem:
 
 
 def list_items(*, town: str | None = None, category: str | None = None, include_retired: bool = False,
-               town_only: bool = False):
-    """Items, city-wide ones first; ``town`` adds that town's local items to the city-wide ones."""
+               town_only: bool = False, city_wide_only: bool = False):
+    """Items, city-wide ones first. ``town`` adds that town's local items to the city-wide ones (or gives
+    only them with ``town_only``); without a town, ``city_wide_only`` leaves every local item out."""
     statement = select(RubricItem).order_by(RubricItem.town_id.is_not(None), RubricItem.category, RubricItem.code)
     if not include_retired:
         statement = statement.where(RubricItem.active.is_(True))
@@ -152,17 +156,21 @@ def list_items(*, town: str | None = None, category: str | None = None, include_
         statement = statement.where(RubricItem.category == category)
     if town:
         town_id = db.session.scalar(select(Town.id).where(Town.name == town))
+        if town_id is None:
+            return statement.where(false()) if town_only else statement.where(RubricItem.town_id.is_(None))
         if town_only:
             statement = statement.where(RubricItem.town_id == town_id)
         else:
             statement = statement.where(or_(RubricItem.town_id.is_(None), RubricItem.town_id == town_id))
+    elif city_wide_only:
+        statement = statement.where(RubricItem.town_id.is_(None))
     return statement
 
 
 def public_rubric(town: str | None = None) -> list[dict]:
     """The published rubric grouped by category (city-wide items, plus the town's own when asked)."""
     groups: dict[str, list] = {}
-    for item in db.session.scalars(list_items(town=town)):
+    for item in db.session.scalars(list_items(town=town, city_wide_only=True)):
         groups.setdefault(item.category, []).append(item)
     return [{"category": key, "name": CATEGORIES[key], "items": groups[key]}
             for key in CATEGORIES if key in groups]

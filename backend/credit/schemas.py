@@ -1,11 +1,14 @@
+from datetime import UTC, datetime
+
 import marshmallow as ma
 from marshmallow import validate
 
 from backend.credit.models import EVENT_STATUSES
 from backend.credit.rubric import CATEGORIES, SEVERITIES
 from backend.credit.service import shown_status
-from backend.schemas import IdNumber, LocalDateTime, StrictSchema
+from backend.schemas import IdNumber, LocalDateTime, QuerySchema, StrictSchema
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,39}$", error="letters, digits, '.', '_' or '-' (2–40)")
 SHOWN_STATUSES = [*EVENT_STATUSES, "expired"]
 
@@ -54,13 +57,13 @@ class RubricItemUpdateSchema(RubricItemCreateSchema):
     active = ma.fields.Boolean()
 
 
-class RubricQuery(StrictSchema):
+class RubricQuery(QuerySchema):
     category = ma.fields.String(validate=validate.OneOf(list(CATEGORIES)))
     town = ma.fields.String(validate=validate.Length(1, 50))
     include_retired = ma.fields.Boolean(load_default=False)
 
 
-class PublicRubricQuery(StrictSchema):
+class PublicRubricQuery(QuerySchema):
     town = ma.fields.String(validate=validate.Length(1, 50),
                             metadata={"description": "add this town's local (+N) items"})
 
@@ -79,7 +82,8 @@ class RubricGroupSchema(ma.Schema):
 class EventCreateSchema(StrictSchema):
     id_number = IdNumber(required=True)
     rubric_code = ma.fields.String(required=True, validate=validate.Length(1, 40))
-    occurred_at = ma.fields.AwareDateTime(required=True, default_timezone=None)
+    occurred_at = ma.fields.AwareDateTime(required=True, default_timezone=None,
+                                          validate=validate.Range(min=EARLIEST, error="must be after 1970"))
     source = ma.fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,63}$"))
     source_ref = ma.fields.String(required=True, validate=validate.Length(1, 128))
     note = ma.fields.String(allow_none=True, validate=validate.Length(max=2000))
@@ -115,7 +119,7 @@ class StaffEventQuery(StrictSchema):
     status = ma.fields.String(validate=validate.OneOf(SHOWN_STATUSES))
 
 
-class MyEventQuery(StrictSchema):
+class MyEventQuery(QuerySchema):
     kind = ma.fields.String(validate=validate.OneOf(["bonus", "penalty"]))
     status = ma.fields.String(validate=validate.OneOf(SHOWN_STATUSES))
 

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.access import ADMIN, DEPARTMENT, Principal
+from backend.audit import service as audit
 from backend.credit.levels import current_levels, level_name, stars_for
 from backend.credit.models import (
     COUNTING_STATUSES,
@@ -143,14 +144,18 @@ def refresh_due_accounts(batch: int = 1000) -> int:
 
 
 def describe_account(account: CreditAccount) -> dict:
-    """What the resident sees of their score (SPEC §3)."""
+    """What the resident sees of their score (SPEC §3). A ceiling is named only while it holds the stars
+    down; then no next level is in reach."""
     levels = current_levels()
+    earned = stars_for(account.points, None, levels)
+    held = account.ceiling_stars is not None and earned >= account.ceiling_stars
     next_level = None
-    if account.stars < 5 and account.ceiling_stars is None:
+    if account.stars < 5 and not held:
         target = next(level for level in levels if level.stars == account.stars + 1)
         next_level = {"stars": target.stars, "points_needed": max(0, target.min_points - account.points)}
     return {"points": account.points, "stars": account.stars, "level_name": level_name(account.stars, levels),
-            "capped_by": account.capped_by, "next_level": next_level, "updated_at": account.updated_at}
+            "capped_by": account.capped_by if held else None, "next_level": next_level,
+            "updated_at": account.updated_at}
 
 
 # --- granting events ------------------------------------------------------------------------------------
@@ -239,6 +244,9 @@ def grant_event(actor: Principal | None, *, id_number: str, rubric_code: str, oc
             return Grant(existing, False)
         raise SourceRefConflict() from None
     _recompute(account, now)
+    audit.record(actor, "credit_event.create", "credit_event", event.id,
+                 after={"resident_id": resident.id, "rubric_code": item.code, "points": event.points,
+                        "source": source, "source_ref": source_ref})
     if commit:
         db.session.commit()
         if event.kind == "penalty":
@@ -251,7 +259,7 @@ def _notify_penalty(event: CreditEvent) -> None:
 
     notices.notify_resident(event.resident_id, "penalty_recorded", {
         "rubric_code": event.rubric_code, "title": event.title, "points": event.points,
-        "occurred_at": event.occurred_at.isoformat()}, page=f"pages/credit/event?id={event.id}",
+        "occurred_at": event.occurred_at.isoformat()}, page="pages/credit/events",
         object_type="credit_event", object_id=event.id)
 
 

@@ -29,8 +29,8 @@ def record(resident_ids: int | Iterable[int], actor: Principal, *, purpose: str,
     if not ids:
         return
     role = role or _role(actor)
-    label = actor_label or {"admin": "信用办", "reviewer": "信用办审核", "department": actor.source or "部门"}.get(
-        role, role)
+    department = actor.extra.get("display_name") or actor.source or "部门"
+    label = actor_label or {"admin": "信用办", "reviewer": "信用办审核", "department": department}.get(role, role)
     now = utcnow()
     db.session.execute(insert(QueryRecord), [
         {"resident_id": rid, "at": now, "actor_kind": actor.kind, "actor_id": actor.id, "actor_role": role,

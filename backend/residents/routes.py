@@ -9,7 +9,13 @@ from backend.errors import DomainError, InvalidInput
 from backend.extensions import db
 from backend.imports import UnsupportedFormat, detect_format, read_rows
 from backend.residents import service
-from backend.residents.schemas import IMPORT_BODY, AdminUnbindSchema, ImportResultSchema, ResidentQuery
+from backend.residents.schemas import (
+    IMPORT_BODY,
+    AdminUnbindSchema,
+    ImportResultSchema,
+    ResidentQuery,
+    ResidentSearchSchema,
+)
 from backend.schemas import MaskedResidentSchema
 from backend.web import Blueprint
 
@@ -60,11 +66,26 @@ class ResidentList(MethodView):
     @blp.response(200, MaskedResidentSchema(many=True))
     @blp.paginate()
     def get(self, query, pagination_parameters):
-        """Residents, masked, filtered by town, village, status, exact ID number or name"""
-        page = db.paginate(service.list_residents(**query), page=pagination_parameters.page,
-                           per_page=pagination_parameters.page_size, error_out=False)
-        pagination_parameters.item_count = page.total
-        return service.read_for_staff(current_principal(), page.items, purpose="registry list")
+        """Residents, masked, filtered by town, village and status"""
+        return _page(query, pagination_parameters, "registry list")
+
+
+@blp.route("/search")
+class ResidentSearch(MethodView):
+    @blp.access(ADMIN)
+    @blp.arguments(ResidentSearchSchema)
+    @blp.response(200, MaskedResidentSchema(many=True))
+    @blp.paginate()
+    def post(self, query, pagination_parameters):
+        """Find residents by exact ID number or name (sent in the body, kept out of URLs)"""
+        return _page(query, pagination_parameters, "registry search")
+
+
+def _page(query, pagination_parameters, purpose):
+    page = db.paginate(service.list_residents(**query), page=pagination_parameters.page,
+                       per_page=pagination_parameters.page_size, error_out=False)
+    pagination_parameters.item_count = page.total
+    return service.read_for_staff(current_principal(), page.items, purpose=purpose)
 
 
 @blp.route("/<int:resident_id>")

@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from backend.schemas import IdNumber, StrictSchema
+from backend.schemas import IdNumber, QuerySchema, StrictSchema
 
 
 class ImportErrorSchema(ma.Schema):
@@ -16,10 +16,15 @@ class ImportResultSchema(ma.Schema):
     errors = ma.fields.List(ma.fields.Nested(ImportErrorSchema), required=True)
 
 
-class ResidentQuery(StrictSchema):
+class ResidentQuery(QuerySchema):
     town = ma.fields.String(validate=validate.Length(1, 50))
     village = ma.fields.String(validate=validate.Length(1, 50))
     status = ma.fields.String(validate=validate.OneOf(["active", "moved", "deceased"]))
+
+
+class ResidentSearchSchema(ResidentQuery):
+    """Personal data travels in the body, never in a URL an access log keeps (SPEC §2)."""
+
     id_number = IdNumber()
     name = ma.fields.String(validate=validate.Length(1, 50))
 

@@ -12,7 +12,6 @@ from backend.settings.defaults import SETTINGS
 from backend.settings.models import SettingValue
 from backend.timeutil import utcnow
 
-
 _CACHE = "chengxin.settings"
 
 # key -> functions(old, new) run inside the transaction that changes the setting.

@@ -2,7 +2,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from backend.access import PERMISSIONS, STAFF_ROLES
-from backend.schemas import LocalDateTime, StrictSchema
+from backend.schemas import LocalDateTime, QuerySchema, StrictSchema
 
 
 class StaffSchema(ma.Schema):
@@ -32,7 +32,7 @@ class StaffUpdateSchema(StrictSchema):
     password = ma.fields.String(load_only=True, validate=validate.Length(max=200))
 
 
-class StaffListQuery(StrictSchema):
+class StaffListQuery(QuerySchema):
     role = ma.fields.String(validate=validate.OneOf(STAFF_ROLES))
     active = ma.fields.Boolean()
 

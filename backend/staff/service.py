@@ -175,7 +175,7 @@ def principal_from_claims(claims: dict) -> Principal:
         raise Unauthenticated("This account is disabled.", reason="account_disabled")
     return Principal(kind="staff", id=staff.id, roles=frozenset([staff.role]),
                      permissions=frozenset(staff.permission_names), family_id=claims["fam"],
-                     source=staff.source, name=staff.username)
+                     source=staff.source, name=staff.username, extra={"display_name": staff.display_name})
 
 
 def roles_of(staff_id: int) -> list[str]:

@@ -1,0 +1,395 @@
+"""Verifiers, operators, API keys and offers (SPEC §1, §4).
+
+Operator and bank-system rights follow the verifier's live state: every request loads the membership
+or key with its verifier, so a suspension, a removal or a revocation counts from the next request.
+"""
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, select, update
+from sqlalchemy.exc import IntegrityError
+from stdnum.cn import uscc as uscc_code
+from stdnum.exceptions import ValidationError
+
+from backend.access import OPERATOR, VERIFIER_SYSTEM, Principal
+from backend.audit import service as audit
+from backend.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
+from backend.extensions import db
+from backend.residents.models import Town
+from backend.settings import service as settings
+from backend.timeutil import utcnow
+from backend.verifiers.models import VERIFIER_KINDS, ApiKey, Offer, Operator, OperatorInvite, Verifier
+
+API_KEY_PREFIX = "cxk"
+INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+INVITE_LENGTH = 12  # 60 bits
+LAST_USED_WRITE_SECONDS = 60
+
+
+class InviteInvalid(NotFound):
+    reason = "invite_invalid"
+    message = "This invite code is not valid."
+
+
+class InviteUsed(Conflict):
+    reason = "invite_used"
+    message = "This invite code was already used."
+
+
+class InviteExpired(DomainError):
+    status = 410
+    reason = "invite_expired"
+    message = "This invite code has expired; ask the credit office for a new one."
+
+
+class AlreadyOperator(Conflict):
+    reason = "already_operator"
+    message = "This WeChat account already acts for a verifier."
+
+
+class VerifierSuspendedConflict(Conflict):
+    reason = "verifier_suspended"
+    message = "This verifier is suspended."
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def validate_uscc(value: str) -> str:
+    """A unified social credit code (统一社会信用代码) checked by its GB 32100 check character."""
+    try:
+        return uscc_code.validate(value or "")
+    except ValidationError as exc:
+        raise InvalidInput(f"not a valid unified social credit code ({exc.message})", field="uscc",
+                           reason="invalid_uscc") from exc
+
+
+def _town(name: str) -> Town:
+    town = db.session.scalar(select(Town).where(Town.name == name))
+    if town is None:
+        raise InvalidInput("no such town in the registry", field="town")
+    return town
+
+
+def _snapshot(verifier: Verifier) -> dict:
+    return {"name": verifier.name, "kind": verifier.kind, "uscc": verifier.uscc, "town": verifier.town.name,
+            "address": verifier.address, "status": verifier.status}
+
+
+# --- verifiers ------------------------------------------------------------------------------------------
+
+
+def create_verifier(actor: Principal | None, *, name: str, kind: str, uscc: str, town: str,
+                    address: str) -> Verifier:
+    """Register a merchant, bank or organisation with a valid USCC."""
+    if kind not in VERIFIER_KINDS:
+        raise InvalidInput(f"must be one of {', '.join(VERIFIER_KINDS)}", field="kind")
+    code = validate_uscc(uscc)
+    if db.session.scalar(select(Verifier.id).where(Verifier.uscc == code)):
+        raise Conflict("A verifier with this USCC is registered.", reason="uscc_taken")
+    verifier = Verifier(name=name.strip(), kind=kind, uscc=code, town=_town(town), address=address.strip(),
+                        status="active")
+    db.session.add(verifier)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise Conflict("A verifier with this USCC is registered.", reason="uscc_taken") from exc
+    audit.record(actor, "verifier.create", "verifier", verifier.id, after=_snapshot(verifier))
+    db.session.commit()
+    return verifier
+
+
+def get_verifier(verifier_id: int) -> Verifier:
+    verifier = db.session.get(Verifier, verifier_id)
+    if verifier is None:
+        raise NotFound("No such verifier.", reason="verifier_not_found")
+    return verifier
+
+
+def list_verifiers(*, kind: str | None = None, town: str | None = None, status: str | None = None):
+    statement = select(Verifier).order_by(Verifier.id)
+    if kind:
+        statement = statement.where(Verifier.kind == kind)
+    if town:
+        statement = statement.join(Town, Verifier.town_id == Town.id).where(Town.name == town)
+    if status:
+        statement = statement.where(Verifier.status == status)
+    return statement
+
+
+def update_verifier(actor: Principal, verifier_id: int, changes: dict) -> Verifier:
+    """Correct a verifier's name, address or town (kind and USCC identify it and do not change)."""
+    verifier = get_verifier(verifier_id)
+    before = _snapshot(verifier)
+    if "name" in changes:
+        verifier.name = changes["name"].strip()
+    if "address" in changes:
+        verifier.address = changes["address"].strip()
+    if "town" in changes:
+        verifier.town = _town(changes["town"])
+    verifier.updated_at = utcnow()
+    db.session.flush()
+    audit.record(actor, "verifier.update", "verifier", verifier.id, before=before, after=_snapshot(verifier))
+    db.session.commit()
+    return verifier
+
+
+def set_status(actor: Principal, verifier_id: int, status: str, reason: str | None = None) -> Verifier:
+    """Suspend or reinstate a verifier; its operators and keys follow on their next request."""
+    verifier = get_verifier(verifier_id)
+    if verifier.status == status:
+        return verifier
+    before = _snapshot(verifier)
+    verifier.status = status
+    verifier.status_reason = reason
+    verifier.updated_at = utcnow()
+    audit.record(actor, "verifier.suspend" if status == "suspended" else "verifier.reinstate", "verifier",
+                 verifier.id, before=before, after=_snapshot(verifier), note=reason)
+    db.session.commit()
+    return verifier
+
+
+# --- operators and invites ------------------------------------------------------------------------------
+
+
+def create_invite(actor: Principal | None, verifier_id: int) -> tuple[str, OperatorInvite]:
+    """A one-time invite code for the verifier's staff; the code is returned once, stored hashed."""
+    verifier = get_verifier(verifier_id)
+    if verifier.status != "active":
+        raise VerifierSuspendedConflict()
+    code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
+    invite = OperatorInvite(verifier_id=verifier.id, code_hash=_digest(code),
+                            expires_at=utcnow() + timedelta(days=settings.get("verifiers.invite_ttl_days")),
+                            created_by=actor.id if actor and actor.kind == "staff" else None)
+    db.session.add(invite)
+    db.session.flush()
+    audit.record(actor, "verifier.invite", "verifier", verifier.id, after={"invite_id": invite.id,
+                                                                          "expires_at": invite.expires_at.isoformat()})
+    db.session.commit()
+    return code, invite
+
+
+def normalise_invite(code: str) -> str:
+    return "".join(ch for ch in (code or "").upper() if ch.isalnum())
+
+
+def redeem_invite(account_id: int, code: str) -> Operator:
+    """Make the WeChat account an operator of the invite's verifier (a resident keeps their own role)."""
+    invite = db.session.scalar(select(OperatorInvite).where(
+        OperatorInvite.code_hash == _digest(normalise_invite(code))))
+    if invite is None:
+        raise InviteInvalid()
+    if invite.used_at is not None:
+        raise InviteUsed()
+    if invite.expires_at <= utcnow():
+        raise InviteExpired()
+    verifier = get_verifier(invite.verifier_id)
+    if verifier.status != "active":
+        raise VerifierSuspendedConflict()
+    if membership(account_id) is not None:
+        raise AlreadyOperator()
+    claimed = db.session.execute(update(OperatorInvite).where(
+        OperatorInvite.id == invite.id, OperatorInvite.used_at.is_(None)).values(
+        used_at=utcnow(), used_by_account_id=account_id)).rowcount
+    if claimed != 1:
+        db.session.rollback()
+        raise InviteUsed()
+    operator = Operator(verifier_id=verifier.id, account_id=account_id, added_at=utcnow())
+    db.session.add(operator)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise AlreadyOperator() from exc
+    audit.record(None, "verifier.operator_joined", "verifier", verifier.id,
+                 after={"operator_id": operator.id, "wechat_account": account_id})
+    db.session.commit()
+    return operator
+
+
+def membership(account_id: int) -> Operator | None:
+    """The account's live operator membership, with its verifier."""
+    return db.session.scalar(select(Operator).where(Operator.account_id == account_id,
+                                                    Operator.removed_at.is_(None)))
+
+
+def list_operators(verifier_id: int):
+    get_verifier(verifier_id)
+    return select(Operator).where(Operator.verifier_id == verifier_id).order_by(Operator.id)
+
+
+def remove_operator(actor: Principal, verifier_id: int, operator_id: int) -> Operator:
+    operator = db.session.get(Operator, operator_id)
+    if operator is None or operator.verifier_id != verifier_id:
+        raise NotFound("No such operator of this verifier.", reason="operator_not_found")
+    if operator.removed_at is None:
+        operator.removed_at = utcnow()
+        audit.record(actor, "verifier.operator_removed", "verifier", verifier_id,
+                     before={"operator_id": operator.id, "wechat_account": operator.account_id})
+        db.session.commit()
+    return operator
+
+
+# --- API keys -------------------------------------------------------------------------------------------
+
+
+def create_api_key(actor: Principal | None, verifier_id: int, label: str | None = None) -> tuple[str, ApiKey]:
+    """A key for a bank's system: ``cxk_<prefix>_<secret>``, returned once and stored as a hash."""
+    verifier = get_verifier(verifier_id)
+    if verifier.kind != "bank":
+        raise Conflict("API keys are for bank systems.", reason="api_keys_for_banks_only")
+    prefix = secrets.token_hex(6)
+    key = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
+    row = ApiKey(verifier_id=verifier.id, prefix=prefix, key_hash=_digest(key), label=label,
+                 created_by=actor.id if actor and actor.kind == "staff" else None)
+    db.session.add(row)
+    db.session.flush()
+    audit.record(actor, "verifier.api_key_created", "verifier", verifier.id,
+                 after={"api_key_id": row.id, "prefix": prefix, "label": label})
+    db.session.commit()
+    return key, row
+
+
+def list_api_keys(verifier_id: int):
+    get_verifier(verifier_id)
+    return select(ApiKey).where(ApiKey.verifier_id == verifier_id).order_by(ApiKey.id)
+
+
+def revoke_api_key(actor: Principal, verifier_id: int, key_id: int) -> ApiKey:
+    row = db.session.get(ApiKey, key_id)
+    if row is None or row.verifier_id != verifier_id:
+        raise NotFound("No such API key of this verifier.", reason="api_key_not_found")
+    if row.revoked_at is None:
+        row.revoked_at = utcnow()
+        audit.record(actor, "verifier.api_key_revoked", "verifier", verifier_id,
+                     after={"api_key_id": row.id, "prefix": row.prefix})
+        db.session.commit()
+    return row
+
+
+def principal_from_api_key(key: str) -> Principal:
+    """The bank system behind an ``X-API-Key``; a revoked or unknown key is 401."""
+    parts = (key or "").split("_")
+    if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
+        raise Unauthenticated("This API key is not valid.", reason="api_key_invalid")
+    row = db.session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
+    if row is None or not secrets.compare_digest(row.key_hash, _digest(key)):
+        raise Unauthenticated("This API key is not valid.", reason="api_key_invalid")
+    if row.revoked_at is not None:
+        raise Unauthenticated("This API key was revoked.", reason="api_key_revoked")
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > timedelta(seconds=LAST_USED_WRITE_SECONDS):
+        # Written at most once a minute, so a busy key does not turn every verification into a write.
+        db.session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
+        db.session.commit()
+    verifier = row.verifier
+    held = frozenset({VERIFIER_SYSTEM})
+    active = verifier.status == "active"
+    return Principal(kind="apikey", id=row.id, roles=held if active else frozenset(),
+                     suspended_roles=frozenset() if active else held, name=verifier.name,
+                     extra={"verifier_id": verifier.id, "verifier_kind": verifier.kind,
+                            "verifier_name": verifier.name})
+
+
+def operator_roles(account_id: int) -> tuple[frozenset, frozenset, dict]:
+    """(roles, suspended roles, details) an account holds as a verifier operator, as of now."""
+    operator = membership(account_id)
+    if operator is None:
+        return frozenset(), frozenset(), {}
+    verifier = operator.verifier
+    details = {"verifier_id": verifier.id, "verifier_kind": verifier.kind, "verifier_name": verifier.name,
+               "operator_id": operator.id}
+    if verifier.status == "active":
+        return frozenset({OPERATOR}), frozenset(), details
+    return frozenset(), frozenset({OPERATOR}), details
+
+
+def api_key_limit() -> str:
+    return current_app.config["RATELIMIT_API_KEY"]
+
+
+# --- offers ---------------------------------------------------------------------------------------------
+
+
+def _check_period(valid_from: datetime, valid_to: datetime) -> None:
+    if valid_to <= valid_from:
+        raise InvalidInput("must be after valid_from", field="valid_to")
+
+
+def create_offer(actor: Principal | None, verifier_id: int, **fields) -> Offer:
+    _check_period(fields["valid_from"], fields["valid_to"])
+    offer = Offer(verifier_id=verifier_id, withdrawn=False, **fields)
+    db.session.add(offer)
+    db.session.flush()
+    audit.record(actor, "offer.create", "offer", offer.id, after=_offer_snapshot(offer))
+    db.session.commit()
+    return offer
+
+
+def _offer_snapshot(offer: Offer) -> dict:
+    return {"title": offer.title, "min_stars": offer.min_stars, "valid_from": offer.valid_from.isoformat(),
+            "valid_to": offer.valid_to.isoformat(), "quota_per_resident": offer.quota_per_resident,
+            "withdrawn": offer.withdrawn}
+
+
+def own_offer(verifier_id: int, offer_id: int) -> Offer:
+    """One of the verifier's own offers; another verifier's offer is 404, as if it did not exist."""
+    offer = db.session.get(Offer, offer_id)
+    if offer is None or offer.verifier_id != verifier_id or offer.withdrawn:
+        raise NotFound("No such offer.", reason="offer_not_found")
+    return offer
+
+
+def update_offer(actor: Principal, verifier_id: int, offer_id: int, changes: dict) -> Offer:
+    offer = own_offer(verifier_id, offer_id)
+    before = _offer_snapshot(offer)
+    for name, value in changes.items():
+        setattr(offer, name, value)
+    _check_period(offer.valid_from, offer.valid_to)
+    offer.updated_at = utcnow()
+    db.session.flush()
+    audit.record(actor, "offer.update", "offer", offer.id, before=before, after=_offer_snapshot(offer))
+    db.session.commit()
+    return offer
+
+
+def withdraw_offer(actor: Principal, verifier_id: int, offer_id: int) -> None:
+    """Take an offer down; past redemptions keep pointing at it."""
+    offer = own_offer(verifier_id, offer_id)
+    offer.withdrawn = True
+    offer.updated_at = utcnow()
+    audit.record(actor, "offer.withdraw", "offer", offer.id, before=_offer_snapshot(offer))
+    db.session.commit()
+
+
+def own_offers(verifier_id: int):
+    return (select(Offer).where(Offer.verifier_id == verifier_id, Offer.withdrawn.is_(False))
+            .order_by(Offer.valid_to.desc(), Offer.id.desc()))
+
+
+def current_offers_clause(now: datetime | None = None):
+    now = now or utcnow()
+    return and_(Offer.withdrawn.is_(False), Offer.valid_from <= now, Offer.valid_to > now,
+                Verifier.status == "active")
+
+
+def public_offers(*, town: str | None = None, kind: str | None = None, min_stars: int | None = None,
+                  stars: int | None = None):
+    """Current offers of active verifiers. ``min_stars`` keeps offers that ask at least that many stars;
+    ``stars`` keeps those a resident with that many stars gets."""
+    statement = (select(Offer).join(Verifier, Offer.verifier_id == Verifier.id)
+                 .where(current_offers_clause()).order_by(Offer.min_stars, Offer.id))
+    if town:
+        statement = statement.join(Town, Verifier.town_id == Town.id).where(Town.name == town)
+    if kind:
+        statement = statement.where(Verifier.kind == kind)
+    if min_stars is not None:
+        statement = statement.where(Offer.min_stars >= min_stars)
+    if stars is not None:
+        statement = statement.where(Offer.min_stars <= stars)
+    return statement
