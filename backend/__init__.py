@@ -103,6 +103,7 @@ def _register_domains(app: Flask) -> None:
     from backend.audit.routes import blp as audit_blp
     from backend.auth import service as auth_service
     from backend.auth.routes import blp as auth_blp
+    from backend.codes import routes as code_routes
     from backend.credit import routes as credit_routes
     from backend.docs.routes import blp as docs_blp
     from backend.docs.routes import guard_documentation_views
@@ -125,16 +126,18 @@ def _register_domains(app: Flask) -> None:
     for blueprint in (health_blp, auth_blp, accounts_blp, verifier_routes.redeem_blp, query_records_blp,
                       credit_routes.me_blp, credit_routes.public_blp, verifier_routes.public_blp,
                       verifier_routes.merchant_blp, staff_blp, residents_blp, credit_routes.admin_blp,
-                      verifier_routes.admin_blp, settings_blp, audit_blp):
+                      verifier_routes.admin_blp, settings_blp, audit_blp, code_routes.me_blp,
+                      code_routes.verify_blp, code_routes.jwks_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_blp)
     guard_documentation_views(app)
 
 
 def _register_cli(app: Flask) -> None:
-    from backend.cli import access_cli, credit_cli, demo_cli, users_cli
+    from backend.cli import access_cli, credit_cli, demo_cli, keys_cli, users_cli
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(access_cli)
     app.cli.add_command(credit_cli)
+    app.cli.add_command(keys_cli)

@@ -21,6 +21,8 @@ ADMIN = "admin"
 VERIFIER_SYSTEM = "verifier_system"  # a bank's server, by API key
 
 ROLES = (RESIDENT, OPERATOR, VERIFIER_SYSTEM, DEPARTMENT, REVIEWER, ADMIN)
+# Roles that sign in and hold tokens (a bank system holds an API key instead).
+SIGNED_IN_ROLES = (RESIDENT, OPERATOR, DEPARTMENT, REVIEWER, ADMIN)
 STAFF_ROLES = (DEPARTMENT, REVIEWER, ADMIN)
 
 # Named permissions admins grant to staff on top of their role (SPEC §1).

@@ -70,3 +70,15 @@ def credit_load_rubric():
     from backend.credit.default_rubric import load_default_rubric
 
     click.echo(f"{load_default_rubric()} rubric items added")
+
+
+keys_cli = AppGroup("keys", help="Signing keys of credit codes.")
+
+
+@keys_cli.command("rotate")
+def keys_rotate():
+    """Add a new active signing key; the old one stays published until its codes have expired."""
+    from backend.codes.keys import rotate
+
+    key = rotate()
+    click.echo(f"new active key {key.kid}")

@@ -163,11 +163,62 @@ def staff(app):
     return Staff(app)
 
 
+class Verifiers:
+    """Builds verifiers, their operators and bank API keys through the services."""
+
+    def __init__(self, app, residents):
+        self.app = app
+        self.residents = residents
+        self.serial = 0
+
+    def uscc(self) -> str:
+        from stdnum.cn import uscc
+
+        self.serial += 1
+        body = f"91320281MA{self.serial:07d}"
+        return body + uscc.calc_check_digit(body)
+
+    def create(self, kind="merchant", *, name=None, town="长泾镇", address="长泾镇河塘路 1 号"):
+        from backend.residents.models import Town
+        from backend.verifiers import service
+
+        if db.session.scalar(sa.select(Town.id).where(Town.name == town)) is None:
+            db.session.add(Town(name=town))
+            db.session.commit()
+        return service.create_verifier(None, name=name or f"{kind} {self.serial + 1}", kind=kind,
+                                       uscc=self.uscc(), town=town, address=address)
+
+    def operator_headers(self, verifier, account_name=None) -> dict:
+        """A WeChat account that redeemed an invite of ``verifier``."""
+        from backend.access import authenticate
+        from backend.verifiers import service
+
+        headers = self.residents.headers(account_name or f"operator{verifier.id}")
+        with self.app.test_request_context(headers=headers):
+            account_id = authenticate().id
+        code, _invite = service.create_invite(None, verifier.id)
+        service.redeem_invite(account_id, code)
+        return headers
+
+    def api_key_headers(self, verifier) -> dict:
+        from backend.verifiers import service
+
+        key, _row = service.create_api_key(None, verifier.id, "tests")
+        return {"X-API-Key": key}
+
+
 @pytest.fixture
-def role_headers(staff, residents):
-    """Authorization headers for one account of every role that exists."""
+def verifiers(app, residents):
+    return Verifiers(app, residents)
+
+
+@pytest.fixture
+def role_headers(staff, residents, verifiers):
+    """Authorization headers for one caller of every role."""
     headers = {role: staff.headers(role) for role in ("admin", "reviewer", "department")}
     headers["resident"] = residents.bound_headers(residents.create())
+    headers["operator"] = verifiers.operator_headers(verifiers.create("merchant"))
+    headers["verifier_system"] = verifiers.api_key_headers(verifiers.create("bank"))
     return headers
 
 

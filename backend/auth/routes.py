@@ -4,7 +4,7 @@ from flask import current_app
 from flask.views import MethodView
 
 from backend import ratelimits
-from backend.access import ROLES, current_principal
+from backend.access import SIGNED_IN_ROLES, current_principal
 from backend.auth import service
 from backend.auth.schemas import RefreshSchema, StaffLoginSchema, TokenPairSchema
 from backend.errors import Unauthenticated
@@ -54,7 +54,7 @@ class Refresh(MethodView):
 
 @blp.route("/logout")
 class Logout(MethodView):
-    @blp.access(*ROLES)
+    @blp.access(*SIGNED_IN_ROLES)
     @blp.response(204)
     def post(self):
         """End this sign-in: its refresh token and access tokens stop working"""

@@ -79,7 +79,7 @@ def _counting(resident_id: int, now: datetime):
                 CreditEvent.effective_until > now)
 
 
-def _lock_account(resident_id: int) -> CreditAccount:
+def lock_account(resident_id: int) -> CreditAccount:
     """The resident's account row, locked for this transaction (created at the base when missing)."""
     account = db.session.scalar(select(CreditAccount).where(CreditAccount.resident_id == resident_id)
                                 .with_for_update())
@@ -117,7 +117,7 @@ def _recompute(account: CreditAccount, now: datetime) -> CreditAccount:
 
 def recompute_account(resident_id: int) -> CreditAccount:
     """Lock and recompute one account; the caller commits."""
-    return _recompute(_lock_account(resident_id), utcnow())
+    return _recompute(lock_account(resident_id), utcnow())
 
 
 def get_account(resident_id: int) -> CreditAccount:
@@ -223,7 +223,7 @@ def grant_event(actor: Principal | None, *, id_number: str, rubric_code: str, oc
     if resident.status != "active":
         raise residents.ResidentNotActive("Only active residents receive new events.")
 
-    account = _lock_account(resident.id)
+    account = lock_account(resident.id)
     event = CreditEvent(
         resident_id=resident.id, rubric_item_id=item.id, rubric_code=item.code, category=item.category,
         title=item.title, kind=item.kind, severity=item.severity,
@@ -277,7 +277,7 @@ def move_status(event_id: int, to_status: str, actor: Principal | None, reason: 
     """Move an event's status (SPEC §3) and recompute the account in the same transaction; the caller
     commits. Used by objections and repairs."""
     event = get_event(event_id)
-    account = _lock_account(event.resident_id)
+    account = lock_account(event.resident_id)
     db.session.refresh(event)
     if (event.status, to_status) not in MOVES:
         raise StatusMoveNotAllowed(f"An event cannot move from {event.status} to {to_status}.")

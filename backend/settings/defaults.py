@@ -8,6 +8,9 @@ from dataclasses import dataclass
 import marshmallow as ma
 from marshmallow import validate
 
+# The longest a credit code can be made to live; rotated signing keys stay published this long.
+CREDIT_CODE_MAX_TTL_SECONDS = 600
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -42,7 +45,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
              "a spent refresh token repeated within this many seconds gets the same new pair", _int(0, 300)),
     _setting("binding.daily_attempts", "integer", 5, "identity binding attempts per account per day",
              _int(1, 100)),
-    _setting("credit_code.ttl_seconds", "integer", 60, "lifetime of a credit QR code", _int(15, 600)),
+    _setting("credit_code.ttl_seconds", "integer", 60, "lifetime of a credit QR code",
+             _int(15, CREDIT_CODE_MAX_TTL_SECONDS)),
     _setting("verifiers.invite_ttl_days", "integer", 7, "lifetime of an operator invite", _int(1, 90)),
     _setting("uploads.max_bytes", "integer", 10 * 1024 * 1024, "largest accepted upload",
              _int(1024, 100 * 1024 * 1024)),

@@ -274,7 +274,7 @@ def revoke_api_key(actor: Principal, verifier_id: int, key_id: int) -> ApiKey:
 
 def principal_from_api_key(key: str) -> Principal:
     """The bank system behind an ``X-API-Key``; a revoked or unknown key is 401."""
-    parts = (key or "").split("_")
+    parts = (key or "").split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
         raise Unauthenticated("This API key is not valid.", reason="api_key_invalid")
     row = db.session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))

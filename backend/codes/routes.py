@@ -1,0 +1,95 @@
+"""Credit codes over HTTP: the resident's code, verification by operators and bank systems, the JWKS."""
+
+from flask import Response
+from flask.views import MethodView
+
+from backend.access import OPERATOR, RESIDENT, VERIFIER_SYSTEM, current_principal
+from backend.accounts.service import bound_resident
+from backend.codes import keys, service
+from backend.codes.schemas import (
+    CodeQuery,
+    CodeRequestSchema,
+    CodeSchema,
+    JwksSchema,
+    VerificationHistorySchema,
+    VerificationRequestSchema,
+    VerificationResultSchema,
+)
+from backend.extensions import db
+from backend.masking import mask_name
+from backend.personal_data import open_sealed
+from backend.residents.models import Resident
+from backend.web import Blueprint
+
+me_blp = Blueprint("credit_code", __name__, url_prefix="/api/v1/me", description="My credit code (信用码)")
+verify_blp = Blueprint("verifications", __name__, url_prefix="/api/v1", description="Verifying credit codes")
+jwks_blp = Blueprint("jwks", __name__, url_prefix="/api/v1/.well-known", description="Public keys of codes")
+
+
+@me_blp.route("/credit-code")
+class CreditCode(MethodView):
+    @me_blp.access(RESIDENT)
+    @me_blp.arguments(CodeRequestSchema)
+    @me_blp.response(201, CodeSchema)
+    def post(self, data):
+        """A fresh credit code (valid 60 s by default); show it as a QR code and refresh it every minute"""
+        issued = service.issue(bound_resident(current_principal()), data["scope"])
+        return {"token": issued.token, "expires_at": issued.expires_at, "qr_svg": service.qr_svg(issued.token)}
+
+
+@me_blp.route("/credit-code.png")
+class CreditCodePng(MethodView):
+    @me_blp.access(RESIDENT)
+    @me_blp.arguments(CodeQuery, location="query")
+    @me_blp.response(200, {"type": "string", "format": "binary"}, content_type="image/png",
+                     description="the code as a PNG; its expiry is in the X-Expires-At header")
+    def get(self, query):
+        """A fresh credit code as a PNG image"""
+        issued = service.issue(bound_resident(current_principal()), query["scope"])
+        return Response(service.qr_png(issued.token), mimetype="image/png",
+                        headers={"Cache-Control": "no-store", "X-Expires-At": issued.expires_at.isoformat()})
+
+
+@verify_blp.route("/verifications")
+class Verifications(MethodView):
+    @verify_blp.access(OPERATOR, VERIFIER_SYSTEM)
+    @verify_blp.arguments(VerificationRequestSchema)
+    @verify_blp.response(200, VerificationResultSchema)
+    @verify_blp.alt_response(400, response="BAD_REQUEST")
+    @verify_blp.alt_response(404, response="NOT_FOUND")
+    @verify_blp.alt_response(409, response="CONFLICT")
+    @verify_blp.alt_response(410, response="GONE")
+    def post(self, data):
+        """Verify a resident's credit code (consumes it): live stars, masked name, offers, redemption"""
+        outcome = service.verify(current_principal(), **data)
+        body = service.describe(outcome)
+        if body.get("active_penalties") is not None:
+            body["active_penalties"] = service.penalty_list(body["active_penalties"])
+        return body
+
+
+@verify_blp.route("/merchant/verifications")
+class MerchantVerifications(MethodView):
+    @verify_blp.access(OPERATOR)
+    @verify_blp.response(200, VerificationHistorySchema(many=True))
+    @verify_blp.paginate()
+    def get(self, pagination_parameters):
+        """My verifier's verifications, newest first (names masked)"""
+        page = db.paginate(service.history(current_principal().extra["verifier_id"]),
+                           page=pagination_parameters.page, per_page=pagination_parameters.page_size,
+                           error_out=False)
+        pagination_parameters.item_count = page.total
+        names = {r.id: r.name_sealed for r in db.session.scalars(
+            db.select(Resident).where(Resident.id.in_({v.resident_id for v in page.items})))}
+        return [{"id": v.id, "at": v.at, "masked_name": mask_name(open_sealed("name", names[v.resident_id])),
+                 "purpose": v.purpose, "scope": v.scope, "stars": v.stars, "offer_id": v.offer_id,
+                 "redeemed": v.redeemed, "admitted": v.admitted} for v in page.items]
+
+
+@jwks_blp.route("/jwks.json")
+class Jwks(MethodView):
+    @jwks_blp.public()
+    @jwks_blp.response(200, JwksSchema)
+    def get(self):
+        """Every public key whose codes may still be alive (for offline authenticity checks)"""
+        return {"keys": [keys.jwk(key) for key in keys.published()]}

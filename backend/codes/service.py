@@ -1,0 +1,285 @@
+"""Credit codes (信用码) and their verification (SPEC §4).
+
+A code is a compact EdDSA JWT: ``scope``, ``stars`` at issue, ``iat``, ``exp``, a random ``jti`` and a
+resident reference that is the resident id sealed with a fresh nonce, so no two codes of one resident
+share any identifying claim and none carries an ID number, name or score. Verification pins the
+algorithm, takes the stars from the live account, and consumes the code by inserting its ``jti`` under a
+unique constraint: exactly one of any number of simultaneous verifications succeeds, on any host.
+"""
+
+import base64
+import hashlib
+import hmac
+import io
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import jwt
+import qrcode
+import qrcode.image.svg
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from flask import current_app
+from qrcode.image.pure import PyPNGImage
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from backend.access import OPERATOR, VERIFIER_SYSTEM, Principal
+from backend.codes import keys
+from backend.codes.models import Verification
+from backend.credit import service as credit
+from backend.credit.levels import level_name
+from backend.credit.models import CreditAccount, CreditEvent
+from backend.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from backend.extensions import db
+from backend.masking import mask_name
+from backend.personal_data import open_sealed
+from backend.query_records import service as query_records
+from backend.residents.models import Resident
+from backend.residents.service import ResidentNotActive
+from backend.settings import service as settings
+from backend.timeutil import SHANGHAI, utcnow
+from backend.verifiers.models import Offer
+from backend.verifiers.service import current_offers_clause
+
+ISSUER = "chengxin"
+SCOPES = ("basic", "detailed")
+PURPOSES = ("discount", "admission", "loan", "service", "other")
+SUBJECT_AAD = b"chengxin credit code subject"
+
+
+class CodeInvalid(DomainError):
+    status = 400
+    reason = "code_invalid"
+    message = "This is not a valid credit code."
+
+
+class CodeExpired(DomainError):
+    status = 410
+    reason = "code_expired"
+    message = "This credit code has expired; ask the resident to refresh it."
+
+
+class CodeUsed(Conflict):
+    reason = "code_used"
+    message = "This credit code was already used; ask the resident to refresh it."
+
+
+class ScopeNotAllowed(Forbidden):
+    reason = "scope_not_allowed"
+    message = "Only banks may verify detailed codes."
+
+
+class QuotaExhausted(Conflict):
+    reason = "quota_exhausted"
+    message = "The resident has used this offer as often as this month allows."
+
+
+# --- the resident reference -----------------------------------------------------------------------------
+
+
+def _subject_key() -> bytes:
+    # A key of its own, derived from the data key, so a subject can never be opened as personal data.
+    return hmac.new(current_app.config["DATA_ENCRYPTION_KEY_BYTES"], b"credit-code-subject", hashlib.sha256).digest()
+
+
+def seal_subject(resident_id: int) -> str:
+    nonce = os.urandom(12)
+    sealed = AESGCM(_subject_key()).encrypt(nonce, resident_id.to_bytes(8, "big"), SUBJECT_AAD)
+    return base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
+
+
+def open_subject(subject: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(subject + "=" * (-len(subject) % 4))
+        plain = AESGCM(_subject_key()).decrypt(raw[:12], raw[12:], SUBJECT_AAD)
+    except (ValueError, TypeError, InvalidTag) as exc:
+        raise CodeInvalid() from exc
+    return int.from_bytes(plain, "big")
+
+
+# --- issuing --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    token: str
+    expires_at: datetime
+
+
+def issue(resident: Resident, scope: str) -> IssuedCode:
+    """A fresh code for a bound, active resident, carrying the stars of the live account."""
+    if scope not in SCOPES:
+        raise InvalidInput(f"must be one of {', '.join(SCOPES)}", field="scope")
+    if resident.status != "active":
+        raise ResidentNotActive()
+    account = credit.get_account(resident.id)
+    now = utcnow().replace(microsecond=0)
+    expires = now + timedelta(seconds=settings.get("credit_code.ttl_seconds"))
+    kid, signer = keys.active_signer()
+    claims = {"iss": ISSUER, "sub": seal_subject(resident.id), "scope": scope, "stars": account.stars,
+              "iat": int(now.timestamp()), "exp": int(expires.timestamp()), "jti": secrets.token_urlsafe(16)}
+    token = jwt.encode(claims, signer, algorithm=keys.ALGORITHM, headers={"kid": kid})
+    return IssuedCode(token, expires)
+
+
+def _qr(token: str) -> qrcode.QRCode:
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=4)
+    code.add_data(token)
+    code.make(fit=True)
+    return code
+
+
+def qr_svg(token: str) -> str:
+    buffer = io.BytesIO()
+    _qr(token).make_image(image_factory=qrcode.image.svg.SvgPathImage).save(buffer)
+    return buffer.getvalue().decode()
+
+
+def qr_png(token: str) -> bytes:
+    """A PNG of about 600 px for a version-12 code: scannable from a phone screen at arm's length."""
+    buffer = io.BytesIO()
+    _qr(token).make_image(image_factory=PyPNGImage).save(buffer)
+    return buffer.getvalue()
+
+
+# --- verifying ------------------------------------------------------------------------------------------
+
+
+def read_code(token: str) -> dict:
+    """Check a code's signature (EdDSA only, by its kid) and expiry; return its claims."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as exc:
+        raise CodeInvalid() from exc
+    if header.get("alg") != keys.ALGORITHM or not isinstance(header.get("kid"), str):
+        raise CodeInvalid()
+    public = keys.public_key(header["kid"])
+    if public is None:
+        raise CodeInvalid()
+    try:
+        claims = jwt.decode(token, public, algorithms=[keys.ALGORITHM], issuer=ISSUER,
+                            options={"require": ["exp", "iat", "jti", "sub", "scope"]})
+    except jwt.ExpiredSignatureError as exc:
+        raise CodeExpired() from exc
+    except jwt.InvalidTokenError as exc:
+        raise CodeInvalid() from exc
+    if claims["scope"] not in SCOPES or not isinstance(claims["jti"], str) or len(claims["jti"]) > 64:
+        raise CodeInvalid()
+    return claims
+
+
+@dataclass
+class Outcome:
+    verification: Verification
+    resident: Resident
+    account: CreditAccount
+    eligible_offers: list
+    redeemed_offer: Offer | None
+    refused_reason: str | None
+    active_penalties: list | None
+
+
+def _month_bounds(moment: datetime) -> tuple[datetime, datetime]:
+    local = moment.astimezone(SHANGHAI)
+    start = datetime(local.year, local.month, 1, tzinfo=SHANGHAI)
+    following = datetime(local.year + (local.month == 12), local.month % 12 + 1, 1, tzinfo=SHANGHAI)
+    return start, following
+
+
+def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None = None,
+           min_stars: int | None = None) -> Outcome:
+    """Verify and consume a code for an operator or a bank system; commits (SPEC §4)."""
+    claims = read_code(token)
+    verifier_id, kind = actor.extra["verifier_id"], actor.extra["verifier_kind"]
+    if claims["scope"] == "detailed" and kind != "bank":
+        raise ScopeNotAllowed()
+    if purpose == "admission" and min_stars is None:
+        raise InvalidInput("an admission check names the stars it asks for", field="min_stars")
+    resident = db.session.get(Resident, open_subject(claims["sub"]))
+    if resident is None:
+        raise CodeInvalid()
+    if resident.status != "active":
+        raise ResidentNotActive()
+    account = credit.get_account(resident.id)
+    now = utcnow()
+    offers = list(db.session.scalars(select(Offer).join(Offer.verifier).where(
+        Offer.verifier_id == verifier_id, current_offers_clause(now)).order_by(Offer.min_stars, Offer.id)))
+
+    redeemed, refused = None, None
+    if offer_id is not None:
+        offer = next((o for o in offers if o.id == offer_id), None)
+        if offer is None:
+            raise NotFound("This is not one of your current offers.", reason="offer_not_found")
+        if account.stars < offer.min_stars:
+            refused = "stars_too_low"
+        else:
+            if offer.quota_per_resident is not None:
+                credit.lock_account(resident.id)  # two codes of one resident redeem one at a time
+                start, end = _month_bounds(now)
+                used = db.session.scalar(select(func.count()).select_from(Verification).where(
+                    Verification.offer_id == offer.id, Verification.resident_id == resident.id,
+                    Verification.redeemed.is_(True), Verification.at >= start, Verification.at < end))
+                if used >= offer.quota_per_resident:
+                    raise QuotaExhausted()
+            redeemed = offer
+
+    verification = Verification(
+        jti=claims["jti"], at=now, resident_id=resident.id, verifier_id=verifier_id,
+        operator_id=actor.extra.get("operator_id") if OPERATOR in actor.roles else None,
+        api_key_id=actor.id if VERIFIER_SYSTEM in actor.roles else None, scope=claims["scope"],
+        purpose=purpose, stars=account.stars, offer_id=offer_id, redeemed=redeemed is not None,
+        min_stars=min_stars, admitted=account.stars >= min_stars if purpose == "admission" else None)
+    db.session.add(verification)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise CodeUsed() from exc
+    query_records.record(resident.id, actor, purpose=purpose, scope=claims["scope"],
+                         actor_label=actor.extra.get("verifier_name"),
+                         role="bank" if kind == "bank" else OPERATOR)
+    penalties = None
+    if claims["scope"] == "detailed":
+        penalties = list(db.session.scalars(credit.events_of(resident.id, kind="penalty", status="active")))
+        penalties += list(db.session.scalars(credit.events_of(resident.id, kind="penalty", status="disputed")))
+    db.session.commit()
+    eligible = [offer for offer in offers if offer.min_stars <= account.stars]
+    return Outcome(verification, resident, account, eligible, redeemed, refused, penalties)
+
+
+def describe(outcome: Outcome) -> dict:
+    """The answer a verifier gets: masked name, live stars, offers; points only for detailed codes."""
+    verification, account = outcome.verification, outcome.account
+    body = {
+        "verification_id": verification.id,
+        "resident": {"masked_name": mask_name(open_sealed("name", outcome.resident.name_sealed))},
+        "stars": account.stars,
+        "level_name": level_name(account.stars),
+        "eligible_offers": outcome.eligible_offers,
+        "verified_at": verification.at,
+        "scope": verification.scope,
+    }
+    if verification.offer_id is not None:
+        body["redeemed_offer"] = outcome.redeemed_offer
+        if outcome.refused_reason:
+            body["redeem_refused_reason"] = outcome.refused_reason
+    if verification.purpose == "admission":
+        body["admitted"] = verification.admitted
+    if verification.scope == "detailed":
+        body["points"] = account.points
+        body["active_penalties"] = outcome.active_penalties
+    return body
+
+
+def history(verifier_id: int):
+    """A verifier's own verifications, newest first."""
+    return (select(Verification).where(Verification.verifier_id == verifier_id)
+            .order_by(Verification.at.desc(), Verification.id.desc()))
+
+
+def penalty_list(events: list[CreditEvent]) -> list[dict]:
+    return [{"rubric_code": e.rubric_code, "title": e.title, "points": e.points, "occurred_at": e.occurred_at,
+             "effective_until": e.effective_until, "status": e.status} for e in events]
