@@ -1,30 +1,48 @@
 """Schema pieces every domain shares."""
 
 from collections.abc import Mapping
+from datetime import timedelta, timezone
 
 import marshmallow as ma
 
-from backend.timeutil import as_local, as_utc
+from backend.timeutil import as_local
+
+# Before 1901 the zone database gives Shanghai its local mean time, +08:05:43, an offset RFC 3339
+# cannot write; such times are shown at the standard offset instead.
+CHINA_STANDARD_TIME = timezone(timedelta(hours=8))
 
 
 class LocalDateTime(ma.fields.DateTime):
     """A stored UTC time, shown in Asia/Shanghai with its offset (SPEC §10)."""
 
     def _serialize(self, value, attr, obj, **kwargs):
-        return super()._serialize(as_local(value), attr, obj, **kwargs)
+        local = as_local(value)
+        if local is not None and local.utcoffset() % timedelta(minutes=1):
+            local = local.astimezone(CHINA_STANDARD_TIME)
+        return super()._serialize(local, attr, obj, **kwargs)
 
 
 class AwareDateTime(ma.fields.AwareDateTime):
-    """A time a client sends, with its offset. One without a UTC equivalent (year 1 at +14:00) is
-    invalid here, rather than an overflow where it is stored or compared."""
+    """A time a client sends, with its offset. One that cannot be stored in UTC or shown in Shanghai
+    (year 1 at +14:00, the last hours of 9999) is invalid here, rather than an overflow later."""
 
     def _deserialize(self, value, attr, data, **kwargs):
         moment = super()._deserialize(value, attr, data, **kwargs)
         try:
-            as_utc(moment)
+            as_local(moment)
         except OverflowError as exc:
             raise self.make_error("invalid", input=value, obj_type=self.OBJ_TYPE) from exc
         return moment
+
+
+class Text(ma.fields.String):
+    """Text a person typed: surrounding spaces are dropped, and blank text is not text."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not text:
+            raise ma.ValidationError("must not be blank")
+        return text
 
 
 class StrictSchema(ma.Schema):

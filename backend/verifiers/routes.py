@@ -162,7 +162,8 @@ class VerifierApiKeys(MethodView):
     def post(self, data, verifier_id):
         """A new API key for a bank's system, shown this once"""
         key, row = service.create_api_key(current_principal(), verifier_id, data.get("label"))
-        return {**NewApiKeySchema().dump(row), "api_key": key}
+        return {"api_key": key, **{name: getattr(row, name) for name in
+                                   ("id", "prefix", "label", "created_at", "last_used_at", "revoked_at")}}
 
 
 @admin_blp.route("/<int:verifier_id>/api-keys/<int:key_id>")

@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from backend.schemas import AwareDateTime, LocalDateTime, QuerySchema, StrictSchema
+from backend.schemas import AwareDateTime, LocalDateTime, QuerySchema, StrictSchema, Text
 from backend.verifiers.models import VERIFIER_KINDS
 
 
@@ -18,17 +18,17 @@ class VerifierSchema(ma.Schema):
 
 
 class VerifierCreateSchema(StrictSchema):
-    name = ma.fields.String(required=True, validate=validate.Length(2, 100))
+    name = Text(required=True, validate=validate.Length(2, 100))
     kind = ma.fields.String(required=True, validate=validate.OneOf(VERIFIER_KINDS))
     uscc = ma.fields.String(required=True, validate=validate.Length(1, 30))
-    town = ma.fields.String(required=True, validate=validate.Length(1, 50))
-    address = ma.fields.String(required=True, validate=validate.Length(2, 200))
+    town = Text(required=True, validate=validate.Length(1, 50))
+    address = Text(required=True, validate=validate.Length(2, 200))
 
 
 class VerifierUpdateSchema(StrictSchema):
-    name = ma.fields.String(validate=validate.Length(2, 100))
-    town = ma.fields.String(validate=validate.Length(1, 50))
-    address = ma.fields.String(validate=validate.Length(2, 200))
+    name = Text(validate=validate.Length(2, 100))
+    town = Text(validate=validate.Length(1, 50))
+    address = Text(validate=validate.Length(2, 200))
 
 
 class VerifierQuery(QuerySchema):
@@ -101,8 +101,8 @@ class PublicOfferSchema(OfferSchema):
 
 
 class OfferCreateSchema(StrictSchema):
-    title = ma.fields.String(required=True, validate=validate.Length(2, 100))
-    description = ma.fields.String(required=True, validate=validate.Length(2, 2000))
+    title = Text(required=True, validate=validate.Length(2, 100))
+    description = Text(required=True, validate=validate.Length(2, 2000))
     min_stars = ma.fields.Integer(required=True, strict=True, validate=validate.Range(1, 5))
     valid_from = AwareDateTime(required=True, default_timezone=None)
     valid_to = AwareDateTime(required=True, default_timezone=None)
@@ -110,8 +110,8 @@ class OfferCreateSchema(StrictSchema):
 
 
 class OfferUpdateSchema(StrictSchema):
-    title = ma.fields.String(validate=validate.Length(2, 100))
-    description = ma.fields.String(validate=validate.Length(2, 2000))
+    title = Text(validate=validate.Length(2, 100))
+    description = Text(validate=validate.Length(2, 2000))
     min_stars = ma.fields.Integer(strict=True, validate=validate.Range(1, 5))
     valid_from = AwareDateTime(default_timezone=None)
     valid_to = AwareDateTime(default_timezone=None)

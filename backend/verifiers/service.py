@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from stdnum.cn import uscc as uscc_code
 from stdnum.exceptions import ValidationError
 
@@ -142,7 +143,7 @@ def update_verifier(actor: Principal, verifier_id: int, changes: dict) -> Verifi
 def set_status(actor: Principal, verifier_id: int, status: str, reason: str | None = None) -> Verifier:
     """Suspend or reinstate a verifier; its operators and keys follow on their next request."""
     verifier = get_verifier(verifier_id)
-    if verifier.status == status:
+    if verifier.status == status and verifier.status_reason == reason:
         return verifier
     before = _snapshot(verifier)
     verifier.status = status
@@ -206,16 +207,18 @@ def redeem_invite(account_id: int, code: str) -> Operator:
     except IntegrityError as exc:
         db.session.rollback()
         raise AlreadyOperator() from exc
-    audit.record(None, "verifier.operator_joined", "verifier", verifier.id,
+    joiner = Principal(kind="wechat", id=account_id, roles=frozenset({OPERATOR}), name=f"wechat:{account_id}")
+    audit.record(joiner, "verifier.operator_joined", "verifier", verifier.id,
                  after={"operator_id": operator.id, "wechat_account": account_id})
     db.session.commit()
     return operator
 
 
 def membership(account_id: int) -> Operator | None:
-    """The account's live operator membership, with its verifier."""
-    return db.session.scalar(select(Operator).where(Operator.account_id == account_id,
-                                                    Operator.removed_at.is_(None)))
+    """The account's live operator membership, with its verifier (one query: this runs on every request
+    of a WeChat account)."""
+    return db.session.scalar(select(Operator).options(joinedload(Operator.verifier)).where(
+        Operator.account_id == account_id, Operator.removed_at.is_(None)))
 
 
 def list_operators(verifier_id: int):
@@ -277,7 +280,7 @@ def principal_from_api_key(key: str) -> Principal:
     parts = (key or "").split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
         raise Unauthenticated("This API key is not valid.", reason="api_key_invalid")
-    row = db.session.scalar(select(ApiKey).where(ApiKey.prefix == parts[1]))
+    row = db.session.scalar(select(ApiKey).options(joinedload(ApiKey.verifier)).where(ApiKey.prefix == parts[1]))
     if row is None or not secrets.compare_digest(row.key_hash, _digest(key)):
         raise Unauthenticated("This API key is not valid.", reason="api_key_invalid")
     if row.revoked_at is not None:
@@ -348,9 +351,9 @@ def own_offer(verifier_id: int, offer_id: int) -> Offer:
 def update_offer(actor: Principal, verifier_id: int, offer_id: int, changes: dict) -> Offer:
     offer = own_offer(verifier_id, offer_id)
     before = _offer_snapshot(offer)
+    _check_period(changes.get("valid_from", offer.valid_from), changes.get("valid_to", offer.valid_to))
     for name, value in changes.items():
         setattr(offer, name, value)
-    _check_period(offer.valid_from, offer.valid_to)
     offer.updated_at = utcnow()
     db.session.flush()
     audit.record(actor, "offer.update", "offer", offer.id, before=before, after=_offer_snapshot(offer))
@@ -361,9 +364,10 @@ def update_offer(actor: Principal, verifier_id: int, offer_id: int, changes: dic
 def withdraw_offer(actor: Principal, verifier_id: int, offer_id: int) -> None:
     """Take an offer down; past redemptions keep pointing at it."""
     offer = own_offer(verifier_id, offer_id)
+    before = _offer_snapshot(offer)
     offer.withdrawn = True
     offer.updated_at = utcnow()
-    audit.record(actor, "offer.withdraw", "offer", offer.id, before=_offer_snapshot(offer))
+    audit.record(actor, "offer.withdraw", "offer", offer.id, before=before, after=_offer_snapshot(offer))
     db.session.commit()
 
 
