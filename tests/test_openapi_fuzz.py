@@ -1,0 +1,186 @@
+"""Fuzz every operation of the app's own OpenAPI document in-process (SPEC §10: never a 500 for bad input).
+
+Schemathesis generates valid and invalid requests from /api/v1/openapi.json and sends them to the WSGI
+app. Each response must not be a 5xx, must match the schema documented for its status, and its status
+must be one the operation lists. Every operation in the document is fuzzed, so new routes join by
+themselves; each call carries credentials of a role the view's access rule allows, so the requests
+get past authentication and reach validation and the services.
+"""
+
+import re
+import warnings
+from functools import partial
+
+import hypothesis
+import pytest
+import schemathesis
+from limits import parse_many
+from schemathesis import GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.result import Err
+from schemathesis.errors import FailureGroup
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
+
+from backend.access import OPERATOR, RESIDENT, ROLES, STAFF_ROLES, VERIFIER_SYSTEM, routes, rule_of
+from backend.extensions import db
+from backend.staff.models import StaffMember
+from tests.conftest import Residents, Staff, Verifiers, bearer
+
+OPENAPI = "/api/v1/openapi.json"
+MAX_EXAMPLES = 15
+SETTINGS = hypothesis.settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    # The explain phase replays a failure hundreds of times; the shrunk example is report enough.
+    phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate, hypothesis.Phase.shrink],
+    # Slow or heavily filtered generation is schemathesis's business here, not a defect of the app.
+    suppress_health_check=list(hypothesis.HealthCheck),
+)
+# A limit no fuzzing run reaches, so public endpoints answer with their logic rather than 429.
+UNREACHABLE_LIMIT = "1000000 per minute"
+
+
+def status_code_listed(ctx, response, case):
+    """The status must be one the operation lists.
+
+    flask-smorest gives every operation a ``default`` error response, which makes schemathesis's own
+    ``status_code_conformance`` accept any status; a client, though, codes against the listed ones.
+    """
+    status = str(response.status_code)
+    listed = {code.upper() for code in case.operation.responses.status_codes if code != "default"}
+    if status not in listed and f"{status[0]}XX" not in listed:
+        raise AssertionError(f"Status {status} is not listed for {case.operation.label}; "
+                             f"listed: {', '.join(sorted(listed))}")
+
+
+CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, status_code_listed]
+
+
+def openapi_path(rule: str) -> str:
+    return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+class Credentials:
+    """Headers for each operation that prove a role its access rule allows, so calls get past
+    authentication and reach validation and the services.
+
+    Credentials of a role are reused until a call is refused with 401, 403 or 429: an earlier call may
+    have spoiled them (logout, a password reset, a disabled account, unbinding, a suspended verifier,
+    a revoked API key, a per-account limit spent), and the next call gets new ones.
+    """
+
+    def __init__(self, app):
+        self.staff = Staff(app)
+        self.residents = Residents(app)
+        self.verifiers = Verifiers(app, self.residents)
+        self.rules = {(method, openapi_path(rule.rule)): rule_of(view) for method, rule, view in routes(app)}
+        self.held: dict[tuple[str, str | None], dict] = {}
+        self.staff_accounts: dict[tuple[str, str | None], int] = {}
+        self.last: tuple[str, str | None] | None = None
+        self.without_credentials: set[str] = set()
+        # role -> builder(permission) of new credentials. A role nobody can act as yet has no builder:
+        # its operations are fuzzed without credentials and named in a warning.
+        self.builders = {
+            RESIDENT: lambda _permission: self.residents.bound_headers(self.residents.create()),
+            OPERATOR: lambda _permission: self.verifiers.operator_headers(self.verifiers.create("merchant")),
+            VERIFIER_SYSTEM: lambda _permission: self.verifiers.api_key_headers(self.verifiers.create("bank")),
+        }
+        for role in STAFF_ROLES:
+            self.builders[role] = partial(self._staff_headers, role)
+
+    def headers(self, operation) -> dict:
+        self.last = None
+        key = (operation.method.upper(), operation.path)
+        assert key in self.rules, f"{operation.label} is documented but no route answers it"
+        rule = self.rules[key]
+        assert rule is not None, f"{operation.label} has no access rule"
+        if rule.public:
+            return {}
+        buildable = [role for role in ROLES if role in rule.roles and role in self.builders]
+        if not buildable:
+            self.without_credentials.add(operation.label)
+            return {}
+        self.last = (buildable[0], rule.permission)
+        if self.last not in self.held:
+            self.held[self.last] = self.builders[buildable[0]](rule.permission)
+        return self.held[self.last]
+
+    def answered(self, status: int) -> None:
+        if status in (401, 403, 429) and self.last is not None:
+            self.held.pop(self.last, None)
+
+    def _staff_headers(self, role: str, permission: str | None) -> dict:
+        # A new sign-in of the same account when it can still act; a new account (a slow password
+        # hash) only when the fuzzer disabled it or took the permission away.
+        account_id = self.staff_accounts.get((role, permission))
+        account = db.session.get(StaffMember, account_id) if account_id is not None else None
+        if account is None or not account.active or (permission and permission not in account.permission_names):
+            account = self.staff.create(role, permissions=[permission] if permission else ())
+            self.staff_accounts[role, permission] = account.id
+        return bearer(self.staff.token(account))
+
+
+@pytest.fixture
+def unlimited(app, monkeypatch):
+    """Every rate limit of the configuration (they are read per request) out of reach, for this test only."""
+    for key, value in list(app.config.items()):
+        if key.startswith("RATELIMIT_") and isinstance(value, str):
+            try:
+                parse_many(value)
+            except ValueError:
+                continue
+            monkeypatch.setitem(app.config, key, UNREACHABLE_LIMIT)
+
+
+@pytest.fixture
+def credentials(app, unlimited):
+    keeper = Credentials(app)
+    yield keeper
+    if keeper.without_credentials:
+        warnings.warn("fuzzed without credentials, as no allowed role can be acted as yet: "
+                      + ", ".join(sorted(keeper.without_credentials)), stacklevel=1)
+
+
+def fuzz(operation, mode: GenerationMode, credentials: Credentials) -> None:
+    @hypothesis.given(case=operation.as_strategy(mode))
+    @SETTINGS
+    def run(case):
+        try:
+            response = case.call(headers=credentials.headers(case.operation))
+            credentials.answered(response.status_code)
+        finally:
+            # In production every request ends its app context and with it the session; here one app
+            # context spans the test, and a request that failed mid-transaction must not spoil the next.
+            db.session.remove()
+        case.validate_response(response, checks=CHECKS)
+
+    run()
+
+
+def test_every_operation_survives_fuzzing(app, credentials):
+    config = schemathesis.Config.from_dict({
+        # Credentials come from the access rules, not from generated Authorization headers.
+        "generation": {"with-security-parameters": False},
+    })
+    schema = schemathesis.openapi.from_wsgi(OPENAPI, app, config=config)
+    failures, fuzzed = [], []
+    for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            failures.append(f"invalid operation: {result.err()}")
+            continue
+        operation = result.ok()
+        fuzzed.append(operation.label)
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+            try:
+                fuzz(operation, mode, credentials)
+            except (Exception, FailureGroup) as exc:
+                if mode is GenerationMode.NEGATIVE and isinstance(exc, hypothesis.errors.Unsatisfiable):
+                    # No invalid request exists for an operation without a body or a parameter that
+                    # can be wrong (a bare string in the path).
+                    continue
+                # Keep going, so one run reports every operation that fails.
+                failures.append(f"{operation.label} ({mode.value} data):\n{exc}")
+    assert fuzzed, "the OpenAPI document lists no operations"
+    assert not failures, "\n\n".join(failures)
