@@ -114,6 +114,9 @@ def _clean_state(app):
             for key in store.client.scan_iter(match=f"{app.config['REDIS_PREFIX']}*", count=1000):
                 store.client.delete(key)
         app.extensions["chengxin.limiter"].reset()
+        from backend.codes import keys
+
+        keys.reset_caches()  # the keys it cached were in the tables just emptied
 
 
 @pytest.fixture
@@ -261,8 +264,8 @@ class Residents:
 
     def bound_headers(self, resident, account_name: str | None = None) -> dict:
         """A WeChat account bound to ``resident`` through the binding service."""
-        from backend.accounts import service
         from backend.access import authenticate
+        from backend.accounts import service
         from backend.wechat import get_client
 
         headers = self.headers(account_name or f"user{resident.id}")

@@ -6,6 +6,7 @@ looked up again, so a rotation done on one host is seen by all.
 """
 
 import base64
+import re
 import secrets
 import threading
 import time
@@ -33,6 +34,19 @@ _lock = threading.Lock()
 _public: dict[str, Ed25519PublicKey] = {}
 _private: dict[str, Ed25519PrivateKey] = {}
 _active: tuple[str, float] | None = None
+
+
+# kids are 16 hex digits; anything else in a code's header is refused before it reaches the database.
+KID = re.compile(r"[0-9a-f]{16}")
+
+
+def reset_caches() -> None:
+    """Forget every cached key (for tests that empty the tables)."""
+    global _active
+    with _lock:
+        _active = None
+        _public.clear()
+        _private.clear()
 
 
 def _b64(raw: bytes) -> str:

@@ -19,6 +19,7 @@ from backend.extensions import db
 from backend.masking import mask_name
 from backend.personal_data import open_sealed
 from backend.residents.models import Resident
+from backend.timeutil import as_local
 from backend.web import Blueprint
 
 me_blp = Blueprint("credit_code", __name__, url_prefix="/api/v1/me", description="My credit code (信用码)")
@@ -47,7 +48,7 @@ class CreditCodePng(MethodView):
         """A fresh credit code as a PNG image"""
         issued = service.issue(bound_resident(current_principal()), query["scope"])
         return Response(service.qr_png(issued.token), mimetype="image/png",
-                        headers={"Cache-Control": "no-store", "X-Expires-At": issued.expires_at.isoformat()})
+                        headers={"Cache-Control": "no-store", "X-Expires-At": as_local(issued.expires_at).isoformat()})
 
 
 @verify_blp.route("/verifications")
@@ -92,4 +93,5 @@ class Jwks(MethodView):
     @jwks_blp.response(200, JwksSchema)
     def get(self):
         """Every public key whose codes may still be alive (for offline authenticity checks)"""
+        keys.active_signer()  # a fresh install publishes its first key before any code exists
         return {"keys": [keys.jwk(key) for key in keys.published()]}

@@ -154,7 +154,7 @@ def read_code(token: str) -> dict:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError as exc:
         raise CodeInvalid() from exc
-    if header.get("alg") != keys.ALGORITHM or not isinstance(header.get("kid"), str):
+    if header.get("alg") != keys.ALGORITHM or not keys.KID.fullmatch(str(header.get("kid", ""))):
         raise CodeInvalid()
     public = keys.public_key(header["kid"])
     if public is None:
@@ -268,7 +268,8 @@ def describe(outcome: Outcome) -> dict:
             body["redeem_refused_reason"] = outcome.refused_reason
     if verification.purpose == "admission":
         body["admitted"] = verification.admitted
-    if verification.scope == "detailed":
+    if verification.scope == "detailed" and verification.purpose != "admission":
+        # An admission check answers admitted or not, never the points (SPEC §4), whoever asks.
         body["points"] = account.points
         body["active_penalties"] = outcome.active_penalties
     return body
