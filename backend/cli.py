@@ -40,6 +40,26 @@ def show_credentials():
     click.echo(demo.sign_in_help())
 
 
+@demo_cli.command("synthesize")
+@click.option("--residents", type=click.IntRange(0), required=True, help="How many residents.")
+@click.option("--events", type=click.IntRange(0), default=0, show_default=True, help="How many credit events.")
+@click.option("--seed", type=int, default=1, show_default=True, help="The same seed gives the same data.")
+@click.option("--as-of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Events lie in the three years before this date (default: today).")
+@click.option("--events-csv", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write the events to this CSV file (the import format) and leave the database alone.")
+def synthesize(residents, events, seed, as_of, events_csv):
+    """Make realistic, deterministic data at city scale: residents in Jiangyin's towns, villages and
+    households, and credit events across the rubric."""
+    from pathlib import Path
+
+    from backend.synthetic import synthesize as run
+
+    counts = run(residents=residents, events_count=events, seed=seed, as_of=as_of.date() if as_of else None,
+                 events_csv=Path(events_csv) if events_csv else None)
+    click.echo(", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in counts.items()))
+
+
 access_cli = AppGroup("access", help="Who may call what.")
 
 
@@ -70,6 +90,18 @@ def credit_load_rubric():
     from backend.credit.default_rubric import load_default_rubric
 
     click.echo(f"{load_default_rubric()} rubric items added")
+
+
+notices_cli = AppGroup("notices", help="WeChat notices.")
+
+
+@notices_cli.command("send-queued")
+@click.option("--limit", type=click.IntRange(1), default=None, help="Send at most this many (default: all).")
+def notices_send_queued(limit):
+    """Send the notices queued by bulk work (run every minute)."""
+    from backend.notices.service import send_queued
+
+    click.echo(f"{send_queued(limit)} queued notices tried")
 
 
 keys_cli = AppGroup("keys", help="Signing keys of credit codes.")

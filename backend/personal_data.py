@@ -33,8 +33,18 @@ def seal(field: str, value: str | None) -> bytes | None:
     """Encrypt ``value`` for the column ``field``."""
     if value is None:
         return None
-    nonce = os.urandom(NONCE_BYTES)
-    return VERSION + nonce + AESGCM(_key()).encrypt(nonce, value.encode(), field.encode())
+    return sealer(field)(value)
+
+
+def sealer(field: str):
+    """``seal`` for one field as a function, the key read once: for sealing a million values."""
+    cipher, associated = AESGCM(_key()), field.encode()
+
+    def seal_value(value: str) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return VERSION + nonce + cipher.encrypt(nonce, value.encode(), associated)
+
+    return seal_value
 
 
 def open_sealed(field: str, sealed: bytes | None) -> str | None:
@@ -55,5 +65,17 @@ def lookup_hash(field: str, value: str | None) -> str | None:
     """A keyed hash of a normalised value, for equality look-ups without decrypting."""
     if value is None:
         return None
+    return lookup_hasher(field)(value)
+
+
+def lookup_hasher(field: str):
+    """``lookup_hash`` for one field as a function, the key read once: for hashing a million values."""
     key = current_app.config["LOOKUP_HASH_KEY_BYTES"]
-    return hmac.new(key, f"{field}:{value}".encode(), hashlib.sha256).hexdigest()
+    prefix = f"{field}:".encode()
+    sha256 = hashlib.sha256
+    digest = hmac.digest  # the one-shot form of HMAC-SHA256: the same digest, several times faster
+
+    def hash_value(value: str) -> str:
+        return digest(key, prefix + value.encode(), sha256).hex()
+
+    return hash_value

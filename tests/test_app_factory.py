@@ -5,8 +5,7 @@ import json
 import pytest
 
 from backend import create_app
-from backend.config import project_root
-from backend.config import VARIABLES, ConfigError, build_config
+from backend.config import VARIABLES, ConfigError, build_config, project_root
 from tests.conftest import new_key
 
 ROOT = project_root()

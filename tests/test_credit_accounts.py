@@ -2,7 +2,7 @@
 (直接判级), expiry, the resident's own view, and admin changes to thresholds and the base (SPEC §3)."""
 
 import itertools
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -199,6 +199,7 @@ def test_a_ceiling_above_the_earned_stars_leaves_the_next_level_in_reach(client,
     body = client.get(ME, headers=me).get_json()
     assert (body["points"], body["stars"]) == (840, 1)
     assert body["next_level"] == {"stars": 2, "points_needed": 10}
+    assert body["capped_by"] is None  # the ceiling does not hold these stars down
 
 
 # -- expiry -------------------------------------------------------------------------------------------
@@ -430,3 +431,17 @@ def test_changing_the_base_shifts_every_account_and_its_stars(client, admin, res
     db.session.rollback()
     assert db.session.get(CreditAccount, population[1040].id).points == 1040
     assert stars_of(population) == {1000: 3, 1040: 4, 1060: 5, 950: 2, "capped": 2}
+
+
+def test_a_base_change_is_an_update_of_every_account(client, admin, residents, population):
+    # The points change, so the time the resident sees as updated_at moves with them, stars or not.
+    db.session.execute(update(CreditAccount).values(updated_at=utcnow() - timedelta(days=1)))
+    db.session.commit()
+    before = utcnow().replace(microsecond=0)
+    client.put(SETTINGS, json={"credit.base_points": 1005}, headers=admin)
+    db.session.rollback()
+    for person in population.values():
+        assert as_utc(db.session.get(CreditAccount, person.id).updated_at) >= before
+    body = client.get(ME, headers=residents.bound_headers(population[1000])).get_json()
+    assert body["points"] == 1005
+    assert datetime.fromisoformat(body["updated_at"]) >= before

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from backend.audit.models import AuditRecord
 from backend.credit import rubric, service
-from backend.credit.models import EVENT_STATUSES, CreditAccount, CreditEvent, EventStatusChange
-from backend.credit.service import MOVES, StatusMoveNotAllowed
+from backend.credit.models import CreditAccount, CreditEvent, EventStatusChange
+from backend.credit.service import StatusMoveNotAllowed
 from backend.errors import InvalidInput, NotFound
 from backend.extensions import db
 from backend.notices.models import NoticeAttempt
@@ -173,10 +173,11 @@ def test_a_source_ref_reused_for_different_content_is_refused(client, department
     item("SC-T1")
     item("SC-T2", points=20)
     other = residents.create(name="李娜")
-    assert post(client, department, resident, note="第一次").status_code == 201
+    first = body(resident, note="第一次")
+    assert client.post(EVENTS, json=first, headers=department).status_code == 201
     changed = {"resident": {"id_number": other.plain["id_number"]}, "rubric_code": {"rubric_code": "SC-T2"},
                "occurred_at": {"occurred_at": hours_ago(30).isoformat()}, "note": {"note": "另一份"}}[field]
-    response = client.post(EVENTS, json={**body(resident, note="第一次"), **changed}, headers=department)
+    response = client.post(EVENTS, json={**first, **changed}, headers=department)
     assert response.status_code == 409
     assert response.get_json()["reason"] == "source_ref_conflict"
     assert committed(CreditEvent) == 1
@@ -334,6 +335,15 @@ def test_a_penalty_notifies_the_bound_account(client, department, residents, res
     assert attempt.data["points"] == -30 and attempt.data["rubric_code"] == "SC-T1"
 
 
+def test_the_penalty_notice_gives_the_time_in_china_time(client, department, residents, resident):
+    residents.bound_headers(resident)
+    item(points=-30)
+    post(client, department, resident, occurred_at="2026-03-01T01:30:00+00:00")
+    attempt = db.session.scalar(select(NoticeAttempt))
+    assert at(attempt.data["occurred_at"]) == at("2026-03-01T09:30:00+08:00")
+    assert attempt.data["occurred_at"].endswith("+08:00")  # SPEC §10: shown in Asia/Shanghai
+
+
 def test_a_bonus_sends_no_notice(client, department, residents, resident):
     residents.bound_headers(resident)
     item(points=10)
@@ -405,8 +415,9 @@ def test_every_staff_look_up_is_a_query_record_the_resident_sees(client, admin, 
     look_up(client, admin, resident)
     look_up(client, department, resident)
     records = client.get("/api/v1/me/query-records", headers=residents.bound_headers(resident)).get_json()
-    assert sorted((r["actor_role"], r["actor_label"]) for r in records) == [("admin", "信用办"),
-                                                                              ("department", SOURCE)]
+    assert sorted(r["actor_role"] for r in records) == ["admin", "department"]
+    assert all(r["actor_label"] for r in records)
+    assert {r["actor_role"]: r["actor_label"] for r in records}["admin"] == "信用办"
     assert all(r["scope"] == "events" and r["purpose"] for r in records)
     others = client.get("/api/v1/me/query-records", headers=residents.bound_headers(ledger)).get_json()
     assert others == []
@@ -479,14 +490,20 @@ def test_allowed_moves_are_recorded_with_who_and_why(staff, penalty_event, path)
                                          for number, (before, after) in enumerate(zip(froms, path, strict=True))]
 
 
-def test_a_move_by_the_system_is_recorded_as_such(penalty_event):
+def test_a_move_by_the_system_is_recorded_as_such_and_when(penalty_event):
+    before = utcnow() - timedelta(seconds=1)
     service.move_status(penalty_event, "disputed", None, "异议受理")
     db.session.commit()
     assert changes_of(penalty_event) == [("active", "disputed", "system", None, "异议受理")]
+    change = db.session.scalar(select(EventStatusChange))
+    assert before <= as_utc(change.at) <= utcnow()
 
 
-DISALLOWED = [(start, target) for start in EVENT_STATUSES for target in EVENT_STATUSES
-              if (start, target) not in MOVES]
+# SPEC §3: active → disputed → active | voided, and active | disputed → repaired; nothing else.
+ALLOWED = {("active", "disputed"), ("disputed", "active"), ("disputed", "voided"), ("active", "repaired"),
+           ("disputed", "repaired")}
+STATUSES = ("active", "disputed", "repaired", "voided")
+DISALLOWED = [(start, target) for start in STATUSES for target in STATUSES if (start, target) not in ALLOWED]
 
 
 @pytest.mark.parametrize("start, target", DISALLOWED, ids=[f"{s}-to-{t}" for s, t in DISALLOWED])

@@ -7,7 +7,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from backend.credit import levels, rubric, service
-from backend.credit.levels import Level
 from backend.credit.service import MOVES, StatusMoveNotAllowed
 from backend.extensions import db
 from backend.timeutil import SHANGHAI, utcnow

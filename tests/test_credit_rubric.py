@@ -372,6 +372,9 @@ def test_load_rubric_loads_the_city_wide_standard_and_the_local_items(runner, cl
     for item in items:
         if item.caps_stars_at in (1, 2) and item.kind == "penalty":
             assert item.validity_days == {2: 3 * 365, 1: 5 * 365}[item.caps_stars_at], item.code
+    honours = {by_code[code].title: by_code[code].validity_days for code in ("SC-08", "SC-09", "SC-10", "SC-11")}
+    assert honours == {"县级荣誉表彰": 365, "地市级荣誉表彰": 2 * 365, "省级荣誉表彰": 3 * 365,
+                       "国家级荣誉表彰": 5 * 365}  # honours count by level: 1, 2, 3 and 5 years
     local = [item for item in items if item.town_id is not None]
     assert local and {item.town.name for item in local} == {"长泾镇"}
     assert f"{len(items)} rubric items added" in result.output
@@ -389,3 +392,18 @@ def test_load_rubric_twice_adds_nothing_and_keeps_admin_changes(runner, client, 
     assert "0 rubric items added" in again.output
     assert committed(RubricItem) == count
     assert client.get(f"{ITEMS}/RP-01", headers=admin).get_json()["points"] == 15
+
+
+@pytest.mark.parametrize(("level", "days"), [("county", 365), ("prefecture", 730), ("province", 1095),
+                                             ("nation", 1825)])
+def test_an_honour_counts_as_long_as_its_level_says(client, admin, level, days):
+    response = create(client, admin, bonus(code=f"HN-{level}", honour_level=level))
+    assert response.status_code == 201
+    assert response.get_json()["validity_days"] == days
+
+
+def test_only_bonus_items_are_honours(client, admin):
+    response = create(client, admin, penalty(honour_level="nation"))
+    assert response.status_code == 422
+    assert "honour_level" in response.get_json()["errors"]["json"]
+    assert committed(RubricItem) == 0

@@ -62,11 +62,7 @@ class Verifications(MethodView):
     @verify_blp.alt_response(410, response="GONE")
     def post(self, data):
         """Verify a resident's credit code (consumes it): live stars, masked name, offers, redemption"""
-        outcome = service.verify(current_principal(), **data)
-        body = service.describe(outcome)
-        if body.get("active_penalties") is not None:
-            body["active_penalties"] = service.penalty_list(body["active_penalties"])
-        return body
+        return service.verify(current_principal(), **data)
 
 
 @verify_blp.route("/merchant/verifications")

@@ -190,8 +190,9 @@ def _month_bounds(moment: datetime) -> tuple[datetime, datetime]:
 
 
 def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None = None,
-           min_stars: int | None = None) -> Outcome:
-    """Verify and consume a code for an operator or a bank system; commits (SPEC §4)."""
+           min_stars: int | None = None) -> dict:
+    """Verify and consume a code for an operator or a bank system; commits and returns the answer the
+    verifier gets (SPEC §4)."""
     claims = read_code(token)
     verifier_id, kind = actor.extra["verifier_id"], actor.extra["verifier_kind"]
     if claims["scope"] == "detailed" and kind != "bank":
@@ -245,9 +246,13 @@ def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None =
     if claims["scope"] == "detailed":
         penalties = list(db.session.scalars(credit.events_of(resident.id, kind="penalty", status="active")))
         penalties += list(db.session.scalars(credit.events_of(resident.id, kind="penalty", status="disputed")))
-    db.session.commit()
     eligible = [offer for offer in offers if offer.min_stars <= account.stars]
-    return Outcome(verification, resident, account, eligible, redeemed, refused, penalties)
+    outcome = Outcome(verification, resident, account, eligible, redeemed, refused, penalties)
+    # The answer is read before the commit: afterwards every object would be expired and reloaded, one
+    # query each, on the hottest path of the product.
+    answer = describe(outcome)
+    db.session.commit()
+    return answer
 
 
 def describe(outcome: Outcome) -> dict:
@@ -258,12 +263,12 @@ def describe(outcome: Outcome) -> dict:
         "resident": {"masked_name": mask_name(open_sealed("name", outcome.resident.name_sealed))},
         "stars": account.stars,
         "level_name": level_name(account.stars),
-        "eligible_offers": outcome.eligible_offers,
+        "eligible_offers": [_offer(offer) for offer in outcome.eligible_offers],
         "verified_at": verification.at,
         "scope": verification.scope,
     }
     if verification.offer_id is not None:
-        body["redeemed_offer"] = outcome.redeemed_offer
+        body["redeemed_offer"] = _offer(outcome.redeemed_offer) if outcome.redeemed_offer else None
         if outcome.refused_reason:
             body["redeem_refused_reason"] = outcome.refused_reason
     if verification.purpose == "admission":
@@ -271,8 +276,13 @@ def describe(outcome: Outcome) -> dict:
     if verification.scope == "detailed" and verification.purpose != "admission":
         # An admission check answers admitted or not, never the points (SPEC §4), whoever asks.
         body["points"] = account.points
-        body["active_penalties"] = outcome.active_penalties
+        body["active_penalties"] = penalty_list(outcome.active_penalties)
     return body
+
+
+def _offer(offer: Offer) -> dict:
+    return {name: getattr(offer, name) for name in
+            ("id", "title", "description", "min_stars", "valid_from", "valid_to", "quota_per_resident")}
 
 
 def history(verifier_id: int):

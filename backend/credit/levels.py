@@ -93,7 +93,7 @@ def set_levels(actor: Principal, levels: list[dict]) -> tuple[Level, ...]:
 def shift_all_points(delta: int) -> int:
     """Move every account by ``delta`` points (the base changed) and let the stars follow; caller commits."""
     table = CreditAccount.__table__
-    count = db.session.execute(update(table).values(points=table.c.points + delta)).rowcount
+    count = db.session.execute(update(table).values(points=table.c.points + delta, updated_at=utcnow())).rowcount
     recompute_all_stars()
     return count
 

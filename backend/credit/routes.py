@@ -1,13 +1,16 @@
 """Credit points over HTTP: the rubric, events, star levels, and the resident's own score."""
 
+from flask import request
 from flask.views import MethodView
 
 from backend.access import ADMIN, DEPARTMENT, RESIDENT, current_principal
 from backend.accounts.service import bound_resident
-from backend.credit import levels, rubric, service
+from backend.credit import importing, levels, rubric, service
 from backend.credit.schemas import (
+    EVENT_IMPORT_BODY,
     CreditSchema,
     EventCreateSchema,
+    EventImportResultSchema,
     EventSchema,
     MyEventQuery,
     PublicRubricQuery,
@@ -22,7 +25,9 @@ from backend.credit.schemas import (
     StarLevelsUpdateSchema,
 )
 from backend.extensions import db
+from backend.imports import UnsupportedFormat, UnsupportedMediaType, uploaded_rows
 from backend.query_records import service as query_records
+from backend.ratings import service as ratings
 from backend.web import Blueprint
 
 admin_blp = Blueprint("credit_admin", __name__, url_prefix="/api/v1/admin",
@@ -100,6 +105,30 @@ class CreditEvents(MethodView):
         return grant.event, 201 if grant.created else 200
 
 
+# A department's monthly file of a million events is about 100 MB; other requests keep the app's limit.
+IMPORT_MAX_BYTES = 256 * 1024 * 1024
+
+
+@admin_blp.route("/credit-events/import")
+class CreditEventImport(MethodView):
+    @admin_blp.access(ADMIN, DEPARTMENT)
+    @admin_blp.doc(requestBody=EVENT_IMPORT_BODY)
+    @admin_blp.response(200, EventImportResultSchema)
+    @admin_blp.alt_response(409, response="CONFLICT")
+    @admin_blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
+    @admin_blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
+    @admin_blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    def post(self):
+        """Record the credit events of a file (departments: rows of their own source only); bad rows are
+        reported by line, good rows land; the same file again adds nothing"""
+        request.max_content_length = IMPORT_MAX_BYTES
+        rows = uploaded_rows(stream=True)
+        try:
+            return importing.import_events(current_principal(), rows)
+        except UnsupportedFormat as exc:
+            raise UnsupportedMediaType(str(exc)) from exc
+
+
 @admin_blp.route("/credit-events/lookup")
 class CreditEventLookup(MethodView):
     @admin_blp.access(ADMIN, DEPARTMENT)
@@ -140,9 +169,11 @@ class MyCredit(MethodView):
     @me_blp.access(RESIDENT)
     @me_blp.response(200, CreditSchema)
     def get(self):
-        """My points, stars, level name, what holds them down, and what the next level needs"""
+        """My points, stars, level name, what holds them down, what the next level needs, and whether my
+        household is a credit household"""
         resident = bound_resident(current_principal())
-        return service.describe_account(service.get_account(resident.id))
+        return {**service.describe_account(service.get_account(resident.id)),
+                "household": ratings.household_status(resident)}
 
 
 @me_blp.route("/events")

@@ -48,6 +48,8 @@ def with_defaults(fields: dict) -> dict:
         raise InvalidInput("bonus items add points, penalty items take them away", field="points")
     if item.get("category") not in CATEGORIES:
         raise InvalidInput(f"must be one of {', '.join(CATEGORIES)}", field="category")
+    if item.get("honour_level") is not None and kind != "bonus":
+        raise InvalidInput("only bonus items are honours", field="honour_level")
     if kind == "penalty":
         if item.get("severity") not in SEVERITIES:
             raise InvalidInput(f"a penalty needs a severity: {', '.join(SEVERITIES)}", field="severity")
@@ -68,7 +70,7 @@ def with_defaults(fields: dict) -> dict:
         if item.get("caps_stars_at") is not None:
             raise InvalidInput("only penalties set a star ceiling", field="caps_stars_at")
         if item.get("validity_days") is None:
-            item["validity_days"] = BONUS_VALIDITY_DAYS
+            item["validity_days"] = HONOUR_VALIDITY_DAYS.get(item.get("honour_level"), BONUS_VALIDITY_DAYS)
         for name in ("min_disclosure_days", "max_disclosure_days"):
             if item.get(name) is None:
                 item[name] = 0
@@ -76,6 +78,7 @@ def with_defaults(fields: dict) -> dict:
         item["repairable"] = kind == "penalty"
     item.setdefault("annual_cap", None)
     item.setdefault("caps_stars_at", None)
+    item.pop("honour_level", None)
     if item["validity_days"] < 1:
         raise InvalidInput("must be at least 1", field="validity_days")
     if item["min_disclosure_days"] > item["max_disclosure_days"]:
@@ -103,7 +106,7 @@ def create_item(actor: Principal | None, *, code: str, town: str | None = None, 
     """Add a rubric item; ``town`` makes it a local (+N) item of that town."""
     if db.session.scalar(select(RubricItem.id).where(RubricItem.code == code)):
         raise Conflict("A rubric item with this code exists.", reason="rubric_code_taken")
-    values = with_defaults({name: fields.get(name) for name in FIELDS})
+    values = with_defaults({name: fields.get(name) for name in (*FIELDS, "honour_level")})
     item = RubricItem(code=code, town=_town(town), active=True, **values)
     db.session.add(item)
     db.session.flush()
@@ -112,10 +115,15 @@ def create_item(actor: Principal | None, *, code: str, town: str | None = None, 
     return item
 
 
+class RubricItemNotFound(NotFound):
+    reason = "rubric_item_not_found"
+    message = "No rubric item has this code."
+
+
 def get_item(code: str) -> RubricItem:
     item = db.session.scalar(select(RubricItem).where(RubricItem.code == code))
     if item is None:
-        raise NotFound("No rubric item has this code.", reason="rubric_item_not_found")
+        raise RubricItemNotFound()
     return item
 
 

@@ -1,14 +1,14 @@
-from datetime import UTC, datetime
-
 import marshmallow as ma
 from marshmallow import validate
 
+from backend.credit.ledger import EARLIEST, NOTE_MAX, RUBRIC_CODE_MAX, SOURCE_PATTERN, SOURCE_REF_MAX
 from backend.credit.models import EVENT_STATUSES
-from backend.credit.rubric import CATEGORIES, SEVERITIES
+from backend.credit.rubric import CATEGORIES, HONOUR_VALIDITY_DAYS, SEVERITIES
 from backend.credit.service import shown_status
+from backend.imports import request_body
+from backend.ratings.schemas import HouseholdStatusSchema
 from backend.schemas import IdNumber, LocalDateTime, QuerySchema, StrictSchema
 
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,39}$", error="letters, digits, '.', '_' or '-' (2–40)")
 SHOWN_STATUSES = [*EVENT_STATUSES, "expired"]
 
@@ -44,11 +44,14 @@ class RubricItemCreateSchema(StrictSchema):
     annual_cap = ma.fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 10000))
     caps_stars_at = ma.fields.Integer(allow_none=True, strict=True, validate=validate.Range(1, 4))
     town = ma.fields.String(allow_none=True, validate=validate.Length(1, 50))
+    honour_level = ma.fields.String(load_only=True, validate=validate.OneOf(list(HONOUR_VALIDITY_DAYS)),
+                                    metadata={"description": "for an honour (bonus): county 1 year, prefecture 2, "
+                                                             "province 3, nation 5 — the default validity"})
 
 
 class RubricItemUpdateSchema(RubricItemCreateSchema):
     class Meta:
-        exclude = ("code",)
+        exclude = ("code", "honour_level")
 
     category = ma.fields.String(validate=validate.OneOf(list(CATEGORIES)))
     title = ma.fields.String(validate=validate.Length(2, 200))
@@ -80,13 +83,15 @@ class RubricGroupSchema(ma.Schema):
 
 
 class EventCreateSchema(StrictSchema):
+    """One event; a bulk import checks each row with the same limits (``ledger.parse_event_fields``)."""
+
     id_number = IdNumber(required=True)
-    rubric_code = ma.fields.String(required=True, validate=validate.Length(1, 40))
+    rubric_code = ma.fields.String(required=True, validate=validate.Length(1, RUBRIC_CODE_MAX))
     occurred_at = ma.fields.AwareDateTime(required=True, default_timezone=None,
                                           validate=validate.Range(min=EARLIEST, error="must be after 1970"))
-    source = ma.fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9-]{1,63}$"))
-    source_ref = ma.fields.String(required=True, validate=validate.Length(1, 128))
-    note = ma.fields.String(allow_none=True, validate=validate.Length(max=2000))
+    source = ma.fields.String(required=True, validate=validate.Regexp(SOURCE_PATTERN))
+    source_ref = ma.fields.String(required=True, validate=validate.Length(1, SOURCE_REF_MAX))
+    note = ma.fields.String(allow_none=True, validate=validate.Length(max=NOTE_MAX))
 
 
 class EventSchema(ma.Schema):
@@ -137,6 +142,10 @@ class CreditSchema(ma.Schema):
                                                                           "that holds the stars down"})
     next_level = ma.fields.Nested(NextLevelSchema, allow_none=True)
     updated_at = LocalDateTime(required=True)
+    household = ma.fields.Nested(HouseholdStatusSchema, required=True,
+                                 metadata={"description": "the resident's household (户): a credit household (信用户) "
+                                                          "when every active member has 3★ or more and one 4★ or "
+                                                          "more (default rule)"})
 
 
 class StarLevelSchema(ma.Schema):
@@ -152,3 +161,27 @@ class StarLevelsUpdateSchema(StrictSchema):
 
 class StarLevelsSchema(ma.Schema):
     levels = ma.fields.List(ma.fields.Nested(StarLevelSchema), required=True)
+
+
+class EventImportErrorSchema(ma.Schema):
+    line = ma.fields.Integer(required=True, metadata={"description": "line in the file (the CSV header is line 1)"})
+    reason = ma.fields.String(required=True, metadata={"description": "stable word, as the single-event "
+                                                                      "endpoint's refusal for the same case"})
+    message = ma.fields.String(required=True, metadata={"description": "what is wrong, never repeating the ID "
+                                                                       "number"})
+
+
+class EventImportResultSchema(ma.Schema):
+    rows = ma.fields.Integer(required=True, metadata={"description": "data rows read"})
+    created = ma.fields.Integer(required=True, metadata={"description": "new events recorded"})
+    unchanged = ma.fields.Integer(required=True, metadata={
+        "description": "rows whose (source, source_ref) was already recorded with the same content"})
+    conflicts = ma.fields.Integer(required=True, metadata={
+        "description": "rows refused as source_ref_conflict (also listed in errors)"})
+    errors = ma.fields.List(ma.fields.Nested(EventImportErrorSchema), required=True)
+    notices_queued = ma.fields.Integer(required=True, metadata={
+        "description": "penalty notices queued for bound residents"})
+
+
+EVENT_IMPORT_BODY = request_body("Up to 256 MiB. Fields: id_number, rubric_code, occurred_at (ISO 8601 with "
+                                 "offset), source, source_ref, note (optional).")

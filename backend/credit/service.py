@@ -5,31 +5,26 @@ locks the resident's account row first, so concurrent writers to one resident qu
 the others' events when it recomputes; the account changes in the same transaction as the event.
 """
 
-import hashlib
-import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy import and_, func, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.access import ADMIN, DEPARTMENT, Principal
 from backend.audit import service as audit
+from backend.credit import ledger
+from backend.credit.ledger import ResidentNotFound, SourceNotAllowed, SourceRefConflict
 from backend.credit.levels import current_levels, level_name, stars_for
-from backend.credit.models import (
-    COUNTING_STATUSES,
-    CreditAccount,
-    CreditEvent,
-    EventStatusChange,
-    RubricItem,
-)
+from backend.credit.models import COUNTING_STATUSES, CreditAccount, CreditEvent, EventStatusChange, RubricItem
 from backend.credit.rubric import get_item
-from backend.errors import Conflict, Forbidden, InvalidInput, NotFound
+from backend.errors import Conflict, InvalidInput, NotFound
 from backend.extensions import db
 from backend.residents import service as residents
 from backend.residents.models import Resident
-from backend.settings import service as settings
-from backend.timeutil import SHANGHAI, as_utc, utcnow
+from backend.timeutil import as_local, utcnow
+
+__all__ = ["ResidentNotFound", "SourceNotAllowed", "SourceRefConflict"]
 
 # Allowed status moves and the name of each (SPEC §3).
 MOVES = {
@@ -39,21 +34,6 @@ MOVES = {
     ("active", "repaired"): "repair",
     ("disputed", "repaired"): "repair",
 }
-
-
-class SourceRefConflict(Conflict):
-    reason = "source_ref_conflict"
-    message = "This source_ref was already used for a different event."
-
-
-class SourceNotAllowed(Forbidden):
-    reason = "source_not_allowed"
-    message = "A department sends events under its own source only."
-
-
-class ResidentNotFound(NotFound):
-    reason = "resident_not_found"
-    message = "No resident has this ID number."
 
 
 class EventNotFound(NotFound):
@@ -74,44 +54,17 @@ class Grant:
 # --- accounts -------------------------------------------------------------------------------------------
 
 
-def _counting(resident_id: int, now: datetime):
-    return and_(CreditEvent.resident_id == resident_id, CreditEvent.status.in_(COUNTING_STATUSES),
-                CreditEvent.effective_until > now)
-
-
 def lock_account(resident_id: int) -> CreditAccount:
     """The resident's account row, locked for this transaction (created at the base when missing)."""
-    account = db.session.scalar(select(CreditAccount).where(CreditAccount.resident_id == resident_id)
-                                .with_for_update())
-    if account is not None:
-        return account
-    base = settings.get("credit.base_points")
-    try:
-        with db.session.begin_nested():
-            db.session.add(CreditAccount(resident_id=resident_id, points=base, stars=stars_for(base, None),
-                                         updated_at=utcnow()))
-    except IntegrityError:
-        pass  # created by a concurrent writer a moment ago
+    ledger.open_accounts([resident_id], utcnow())
     return db.session.scalar(select(CreditAccount).where(CreditAccount.resident_id == resident_id)
                              .with_for_update().execution_options(populate_existing=True))
 
 
 def _recompute(account: CreditAccount, now: datetime) -> CreditAccount:
     """Set the locked account from the ledger: points, ceiling, stars and the next expiry."""
-    total, ceiling, next_expiry = db.session.execute(
-        select(func.coalesce(func.sum(CreditEvent.points), 0), func.min(CreditEvent.caps_stars_at),
-               func.min(CreditEvent.effective_until)).where(_counting(account.resident_id, now))).one()
-    account.points = settings.get("credit.base_points") + int(total)
-    account.ceiling_stars = ceiling
-    account.capped_by = None
-    if ceiling is not None:
-        account.capped_by = db.session.scalar(
-            select(CreditEvent.rubric_code).where(_counting(account.resident_id, now),
-                                                  CreditEvent.caps_stars_at == ceiling)
-            .order_by(CreditEvent.effective_until.desc()).limit(1))
-    account.stars = stars_for(account.points, ceiling)
-    account.next_expiry_at = as_utc(next_expiry) if next_expiry is not None else None
-    account.updated_at = now
+    ledger.recompute_accounts([account.resident_id], now)
+    db.session.refresh(account)
     return account
 
 
@@ -129,16 +82,18 @@ def get_account(resident_id: int) -> CreditAccount:
     return account
 
 
-def refresh_due_accounts(batch: int = 1000) -> int:
-    """Recompute every account whose next expiry has passed (nightly, ``flask credit refresh``)."""
+def refresh_due_accounts(batch: int = 10000) -> int:
+    """Recompute every account whose next expiry has passed (nightly, ``flask credit refresh``), a batch
+    at a time, each batch in one statement."""
     count = 0
     while True:
-        due = db.session.scalars(select(CreditAccount.resident_id).where(
-            CreditAccount.next_expiry_at <= utcnow()).limit(batch)).all()
+        now = utcnow()
+        due = db.session.scalars(select(CreditAccount.resident_id).where(CreditAccount.next_expiry_at <= now)
+                                 .order_by(CreditAccount.resident_id).limit(batch)).all()
         if not due:
             return count
-        for resident_id in due:
-            recompute_account(resident_id)
+        ledger.lock_accounts(due)
+        ledger.recompute_accounts(due, now)
         db.session.commit()
         count += len(due)
 
@@ -161,76 +116,65 @@ def describe_account(account: CreditAccount) -> dict:
 # --- granting events ------------------------------------------------------------------------------------
 
 
-def _fingerprint(resident_id: int, rubric_code: str, occurred_at: datetime, note: str | None) -> str:
-    payload = json.dumps([resident_id, rubric_code, as_utc(occurred_at).isoformat(), note or ""])
-    return hashlib.sha256(payload.encode()).hexdigest()
-
-
-def _same_content(event: CreditEvent, resident_id: int, rubric_code: str, occurred_at: datetime,
-                  note: str | None) -> bool:
-    return (_fingerprint(event.resident_id, event.rubric_code, event.occurred_at, event.note)
-            == _fingerprint(resident_id, rubric_code, occurred_at, note))
-
-
 def check_source(actor: Principal | None, source: str) -> None:
     """Departments send under their own source only; admins (and the system) under any."""
-    if actor is None or ADMIN in actor.roles:
-        return
-    if DEPARTMENT in actor.roles and actor.source == source:
+    if source_allowed(actor, source):
         return
     raise SourceNotAllowed()
 
 
-def _year_bounds(moment: datetime) -> tuple[datetime, datetime]:
-    local = as_utc(moment).astimezone(SHANGHAI)
-    start = datetime(local.year, 1, 1, tzinfo=SHANGHAI)
-    return start, datetime(local.year + 1, 1, 1, tzinfo=SHANGHAI)
+def source_allowed(actor: Principal | None, source: str) -> bool:
+    if actor is None or ADMIN in actor.roles:
+        return True
+    return DEPARTMENT in actor.roles and actor.source == source
+
+
+def _by_reference(source: str, source_ref: str) -> CreditEvent | None:
+    return db.session.scalar(select(CreditEvent).where(CreditEvent.source == source,
+                                                       CreditEvent.source_ref == source_ref))
+
+
+def _repeat(existing: CreditEvent, resident_id: int, rubric_code: str, occurred_at: datetime,
+            note: str | None) -> Grant:
+    """The answer to a (source, source_ref) sent again: the recorded event, or a conflict."""
+    if (ledger.fingerprint(existing.resident_id, existing.rubric_code, existing.occurred_at, existing.note)
+            == ledger.fingerprint(resident_id, rubric_code, occurred_at, note)):
+        return Grant(existing, False)
+    raise SourceRefConflict()
 
 
 def capped_points(item: RubricItem, resident_id: int, occurred_at: datetime) -> int:
     """The item's points, reduced by what the resident already gained from it that calendar year."""
-    if item.annual_cap is None or item.points < 0:
-        return item.points
-    start, end = _year_bounds(occurred_at)
-    gained = db.session.scalar(select(func.coalesce(func.sum(CreditEvent.points), 0)).where(
-        CreditEvent.resident_id == resident_id, CreditEvent.rubric_item_id == item.id,
-        CreditEvent.status != "voided", CreditEvent.occurred_at >= start, CreditEvent.occurred_at < end))
-    return max(0, min(item.points, item.annual_cap - int(gained)))
+    start, end = ledger.year_bounds(occurred_at)
+    items = RubricItem.__table__
+    return db.session.scalar(select(ledger.capped_points(
+        items.c.points, items.c.annual_cap, ledger.gained_in_year(resident_id, items.c.id, start, end)))
+        .where(items.c.id == item.id))
 
 
 def grant_event(actor: Principal | None, *, id_number: str, rubric_code: str, occurred_at: datetime,
                 source: str, source_ref: str, note: str | None = None, commit: bool = True) -> Grant:
-    """Apply a rubric item to a resident (SPEC §3); idempotent by (source, source_ref)."""
+    """Apply a rubric item to a resident (SPEC §3); idempotent by (source, source_ref). The refusals come
+    in the order ``backend.credit.ledger`` gives."""
     check_source(actor, source)
     resident = residents.find_by_id_number(id_number)
     if resident is None:
         raise ResidentNotFound()
-    existing = db.session.scalar(select(CreditEvent).where(CreditEvent.source == source,
-                                                           CreditEvent.source_ref == source_ref))
+    existing = _by_reference(source, source_ref)
     if existing is not None:
-        if _same_content(existing, resident.id, rubric_code, occurred_at, note):
-            return Grant(existing, False)
-        raise SourceRefConflict()
+        return _repeat(existing, resident.id, rubric_code, occurred_at, note)
     item = get_item(rubric_code)
-    if not item.active:
-        raise InvalidInput("this rubric item is retired", field="rubric_code", reason="rubric_item_retired")
-    if item.town_id is not None and item.town_id != resident.town_id:
-        raise InvalidInput("this local item belongs to another town", field="rubric_code",
-                           reason="rubric_item_other_town")
     now = utcnow()
-    if occurred_at > now + timedelta(minutes=5):
-        raise InvalidInput("must not be in the future", field="occurred_at")
-    if resident.status != "active":
-        raise residents.ResidentNotActive("Only active residents receive new events.")
+    refused = ledger.refusal(item, resident, occurred_at, now)
+    if refused is not None:
+        raise refused
 
     account = lock_account(resident.id)
     event = CreditEvent(
-        resident_id=resident.id, rubric_item_id=item.id, rubric_code=item.code, category=item.category,
-        title=item.title, kind=item.kind, severity=item.severity,
-        points=capped_points(item, resident.id, occurred_at), caps_stars_at=item.caps_stars_at,
-        repairable=item.repairable, min_disclosure_days=item.min_disclosure_days,
-        max_disclosure_days=item.max_disclosure_days, occurred_at=occurred_at,
-        effective_until=occurred_at + timedelta(days=item.validity_days), source=source,
+        resident_id=resident.id, rubric_item_id=item.id, rubric_code=item.code,
+        **{name: getattr(item, name) for name in ledger.COPIED_FROM_ITEM},
+        points=capped_points(item, resident.id, occurred_at), occurred_at=occurred_at,
+        effective_until=ledger.effective_until(occurred_at, item.validity_days), source=source,
         source_ref=source_ref, note=note, status="active", created_at=now,
         created_by_kind=actor.kind if actor else "system", created_by_id=actor.id if actor else None)
     try:
@@ -238,11 +182,10 @@ def grant_event(actor: Principal | None, *, id_number: str, rubric_code: str, oc
             db.session.add(event)
     except IntegrityError:
         # The same (source, source_ref) landed concurrently: answer as if it had been there first.
-        existing = db.session.scalar(select(CreditEvent).where(CreditEvent.source == source,
-                                                               CreditEvent.source_ref == source_ref))
-        if existing is not None and _same_content(existing, resident.id, rubric_code, occurred_at, note):
-            return Grant(existing, False)
-        raise SourceRefConflict() from None
+        existing = _by_reference(source, source_ref)
+        if existing is None:
+            raise SourceRefConflict() from None
+        return _repeat(existing, resident.id, rubric_code, occurred_at, note)
     _recompute(account, now)
     audit.record(actor, "credit_event.create", "credit_event", event.id,
                  after={"resident_id": resident.id, "rubric_code": item.code, "points": event.points,
@@ -257,10 +200,17 @@ def grant_event(actor: Principal | None, *, id_number: str, rubric_code: str, oc
 def _notify_penalty(event: CreditEvent) -> None:
     from backend.notices import service as notices
 
-    notices.notify_resident(event.resident_id, "penalty_recorded", {
-        "rubric_code": event.rubric_code, "title": event.title, "points": event.points,
-        "occurred_at": event.occurred_at.isoformat()}, page="pages/credit/events",
-        object_type="credit_event", object_id=event.id)
+    notices.notify_resident(event.resident_id, "penalty_recorded", penalty_notice(event),
+                            page=PENALTY_PAGE, object_type="credit_event", object_id=event.id)
+
+
+PENALTY_PAGE = "pages/credit/events"
+
+
+def penalty_notice(event) -> dict:
+    """The data of a penalty notice (SPEC §3: the resident is told, so they can object in time)."""
+    return {"rubric_code": event.rubric_code, "title": event.title, "points": event.points,
+            "occurred_at": as_local(event.occurred_at).isoformat()}
 
 
 # --- status moves ---------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """Notice attempts (通知记录): every WeChat subscribe message tried, and what came of it (SPEC §9)."""
 
-from sqlalchemy import JSON, ForeignKey, Integer, String
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db_types import UTCDateTime
@@ -10,6 +10,11 @@ from backend.timeutil import utcnow
 
 class NoticeAttempt(db.Model):
     __tablename__ = "notice_attempts"
+    __table_args__ = (
+        # Finds the notices still to send without reading every attempt ever made.
+        Index("ix_notice_attempts_queued", "id", postgresql_where=text("status = 'queued'"),
+              sqlite_where=text("status = 'queued'")),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
@@ -19,6 +24,8 @@ class NoticeAttempt(db.Model):
     object_id: Mapped[str | None] = mapped_column(String(64))
     template_id: Mapped[str | None] = mapped_column(String(64))
     data: Mapped[dict] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(20))  # sent, no_subscription, failed, not_configured
+    page: Mapped[str | None] = mapped_column(String(200))
+    # queued (to send by ``flask notices send-queued``), sent, no_subscription, failed, not_configured
+    status: Mapped[str] = mapped_column(String(20))
     errcode: Mapped[int | None] = mapped_column(Integer)
     errmsg: Mapped[str | None] = mapped_column(String(200))

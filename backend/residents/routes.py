@@ -1,13 +1,11 @@
 """Admins import and look up the registry at /api/v1/admin/residents."""
 
-from flask import request
 from flask.views import MethodView
 
 from backend.access import ADMIN, current_principal
 from backend.accounts import service as accounts
-from backend.errors import DomainError, InvalidInput
 from backend.extensions import db
-from backend.imports import UnsupportedFormat, detect_format, read_rows
+from backend.imports import UnsupportedFormat, UnsupportedMediaType, uploaded_rows
 from backend.residents import service
 from backend.residents.schemas import (
     IMPORT_BODY,
@@ -22,32 +20,13 @@ from backend.web import Blueprint
 blp = Blueprint("residents", __name__, url_prefix="/api/v1/admin/residents", description="Registry (admins)")
 
 
-class UnsupportedMediaType(DomainError):
-    status = 415
-    reason = "unsupported_media_type"
-
-
-def uploaded_rows():
-    """The rows of an import request: the body itself, or the multipart field ``file``."""
-    if request.mimetype == "multipart/form-data":
-        upload = request.files.get("file")
-        if upload is None:
-            raise InvalidInput("send the file in the multipart field 'file'", field="file")
-        data, content_type, filename = upload.read(), upload.mimetype, upload.filename
-    else:
-        data, content_type, filename = request.get_data(), request.mimetype, None
-    try:
-        return read_rows(data, detect_format(content_type, filename))
-    except UnsupportedFormat as exc:
-        raise UnsupportedMediaType(str(exc)) from exc
-
-
 @blp.route("/import")
 class ResidentImport(MethodView):
     @blp.access(ADMIN)
     @blp.doc(requestBody=IMPORT_BODY)
     @blp.response(200, ImportResultSchema)
     @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def post(self):
         """Import residents from the population registry (idempotent by ID number)"""
         rows = uploaded_rows()

@@ -1,6 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from backend.imports import request_body
 from backend.schemas import IdNumber, QuerySchema, StrictSchema
 
 
@@ -33,15 +34,5 @@ class AdminUnbindSchema(StrictSchema):
     reason = ma.fields.String(required=True, validate=validate.Length(2, 500))
 
 
-IMPORT_BODY = {
-    "required": True,
-    "description": "The file itself (CSV with a header row, or NDJSON), or a multipart upload with field "
-                   "`file`. Fields: name, id_number, phone (optional), town, village, household_no, "
-                   "status (active | moved | deceased, default active).",
-    "content": {
-        "text/csv": {"schema": {"type": "string"}},
-        "application/x-ndjson": {"schema": {"type": "string"}},
-        "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
-                                           "properties": {"file": {"type": "string", "format": "binary"}}}},
-    },
-}
+IMPORT_BODY = request_body("Fields: name, id_number, phone (optional), town, village, household_no, "
+                           "status (active | moved | deceased, default active).")

@@ -1,7 +1,7 @@
 """credit codes: signing keys and verifications
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-27 16:26:54.519096
 
 """
@@ -13,7 +13,7 @@ import backend.db_types
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0004'
+down_revision = '0005'
 branch_labels = None
 depends_on = None
 
