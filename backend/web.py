@@ -131,3 +131,13 @@ class Blueprint(flask_smorest.Blueprint):
             return self.doc(security=[])(view)
 
         return decorator
+
+
+def paginate(statement, pagination_parameters) -> list:
+    """One page of ``statement`` for a ``@blp.paginate()`` view; fills in the X-Pagination total."""
+    from backend.extensions import db
+
+    page = db.paginate(statement, page=pagination_parameters.page, per_page=pagination_parameters.page_size,
+                       error_out=False)
+    pagination_parameters.item_count = page.total
+    return page.items

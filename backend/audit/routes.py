@@ -5,8 +5,7 @@ from flask.views import MethodView
 from backend.access import ADMIN
 from backend.audit import service
 from backend.audit.schemas import AuditQuery, AuditRecordSchema
-from backend.extensions import db
-from backend.web import Blueprint
+from backend.web import Blueprint, paginate
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/admin/audit", description="Audit records (admins)")
 
@@ -19,7 +18,4 @@ class AuditRecords(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """Audit records, newest first"""
-        page = db.paginate(service.query(**query), page=pagination_parameters.page,
-                           per_page=pagination_parameters.page_size, error_out=False)
-        pagination_parameters.item_count = page.total
-        return page.items
+        return paginate(service.query(**query), pagination_parameters)

@@ -20,7 +20,7 @@ from backend.masking import mask_name
 from backend.personal_data import open_sealed
 from backend.residents.models import Resident
 from backend.timeutil import as_local
-from backend.web import Blueprint
+from backend.web import Blueprint, paginate
 
 me_blp = Blueprint("credit_code", __name__, url_prefix="/api/v1/me", description="My credit code (信用码)")
 verify_blp = Blueprint("verifications", __name__, url_prefix="/api/v1", description="Verifying credit codes")
@@ -72,15 +72,12 @@ class MerchantVerifications(MethodView):
     @verify_blp.paginate()
     def get(self, pagination_parameters):
         """My verifier's verifications, newest first (names masked)"""
-        page = db.paginate(service.history(current_principal().extra["verifier_id"]),
-                           page=pagination_parameters.page, per_page=pagination_parameters.page_size,
-                           error_out=False)
-        pagination_parameters.item_count = page.total
+        items = paginate(service.history(current_principal().extra["verifier_id"]), pagination_parameters)
         names = {r.id: r.name_sealed for r in db.session.scalars(
-            db.select(Resident).where(Resident.id.in_({v.resident_id for v in page.items})))}
+            db.select(Resident).where(Resident.id.in_({v.resident_id for v in items})))}
         return [{"id": v.id, "at": v.at, "masked_name": mask_name(open_sealed("name", names[v.resident_id])),
                  "purpose": v.purpose, "scope": v.scope, "stars": v.stars, "offer_id": v.offer_id,
-                 "redeemed": v.redeemed, "admitted": v.admitted} for v in page.items]
+                 "redeemed": v.redeemed, "admitted": v.admitted} for v in items]
 
 
 @jwks_blp.route("/jwks.json")

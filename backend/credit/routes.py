@@ -28,19 +28,13 @@ from backend.extensions import db
 from backend.imports import UnsupportedFormat, UnsupportedMediaType, uploaded_rows
 from backend.query_records import service as query_records
 from backend.ratings import service as ratings
-from backend.web import Blueprint
+from backend.web import Blueprint, paginate
 
 admin_blp = Blueprint("credit_admin", __name__, url_prefix="/api/v1/admin",
                       description="Rubric, credit events and star levels (staff)")
 public_blp = Blueprint("credit_public", __name__, url_prefix="/api/v1/public", description="Public rubric")
 me_blp = Blueprint("credit_me", __name__, url_prefix="/api/v1/me/credit", description="My credit points")
 
-
-def paginate(statement, pagination_parameters):
-    page = db.paginate(statement, page=pagination_parameters.page, per_page=pagination_parameters.page_size,
-                       error_out=False)
-    pagination_parameters.item_count = page.total
-    return page.items
 
 
 @admin_blp.route("/rubric-items")

@@ -4,10 +4,9 @@ from flask.views import MethodView
 
 from backend.access import RESIDENT, current_principal
 from backend.accounts.service import bound_resident
-from backend.extensions import db
 from backend.query_records import service
 from backend.query_records.schemas import QueryRecordSchema
-from backend.web import Blueprint
+from backend.web import Blueprint, paginate
 
 blp = Blueprint("query_records", __name__, url_prefix="/api/v1/me/query-records",
                 description="Who read my credit")
@@ -21,7 +20,4 @@ class MyQueryRecords(MethodView):
     def get(self, pagination_parameters):
         """Every read of my credit by someone else, newest first"""
         resident = bound_resident(current_principal())
-        page = db.paginate(service.for_resident(resident.id), page=pagination_parameters.page,
-                           per_page=pagination_parameters.page_size, error_out=False)
-        pagination_parameters.item_count = page.total
-        return page.items
+        return paginate(service.for_resident(resident.id), pagination_parameters)

@@ -4,7 +4,6 @@ from flask.views import MethodView
 
 from backend.access import ADMIN, current_principal
 from backend.accounts import service as accounts
-from backend.extensions import db
 from backend.imports import UnsupportedFormat, UnsupportedMediaType, uploaded_rows
 from backend.residents import service
 from backend.residents.schemas import (
@@ -15,7 +14,7 @@ from backend.residents.schemas import (
     ResidentSearchSchema,
 )
 from backend.schemas import MaskedResidentSchema
-from backend.web import Blueprint
+from backend.web import Blueprint, paginate
 
 blp = Blueprint("residents", __name__, url_prefix="/api/v1/admin/residents", description="Registry (admins)")
 
@@ -61,10 +60,8 @@ class ResidentSearch(MethodView):
 
 
 def _page(query, pagination_parameters, purpose):
-    page = db.paginate(service.list_residents(**query), page=pagination_parameters.page,
-                       per_page=pagination_parameters.page_size, error_out=False)
-    pagination_parameters.item_count = page.total
-    return service.read_for_staff(current_principal(), page.items, purpose=purpose)
+    residents = paginate(service.list_residents(**query), pagination_parameters)
+    return service.read_for_staff(current_principal(), residents, purpose=purpose)
 
 
 @blp.route("/<int:resident_id>")

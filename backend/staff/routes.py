@@ -3,7 +3,6 @@
 from flask.views import MethodView
 
 from backend.access import ADMIN, current_principal
-from backend.extensions import db
 from backend.staff import service
 from backend.staff.schemas import (
     PermissionSchema,
@@ -12,7 +11,7 @@ from backend.staff.schemas import (
     StaffSchema,
     StaffUpdateSchema,
 )
-from backend.web import Blueprint
+from backend.web import Blueprint, paginate
 
 blp = Blueprint("staff", __name__, url_prefix="/api/v1/admin/staff", description="Staff accounts (admins)")
 
@@ -25,11 +24,7 @@ class StaffCollection(MethodView):
     @blp.paginate()
     def get(self, query, pagination_parameters):
         """List staff accounts"""
-        statement = service.list_staff(**query)
-        page = db.paginate(statement, page=pagination_parameters.page,
-                           per_page=pagination_parameters.page_size, error_out=False)
-        pagination_parameters.item_count = page.total
-        return page.items
+        return paginate(service.list_staff(**query), pagination_parameters)
 
     @blp.access(ADMIN)
     @blp.arguments(StaffCreateSchema)

@@ -6,7 +6,6 @@ from flask.views import MethodView
 
 from backend import ratelimits
 from backend.access import ADMIN, OPERATOR, RESIDENT, current_principal
-from backend.extensions import db
 from backend.verifiers import service
 from backend.verifiers.schemas import (
     ApiKeyCreateSchema,
@@ -27,7 +26,7 @@ from backend.verifiers.schemas import (
     VerifierSchema,
     VerifierUpdateSchema,
 )
-from backend.web import Blueprint
+from backend.web import Blueprint, paginate
 
 admin_blp = Blueprint("verifiers_admin", __name__, url_prefix="/api/v1/admin/verifiers",
                       description="Verifiers, operators and API keys (admins)")
@@ -44,12 +43,6 @@ def api_key_principal(key: str):
     ratelimits.hit(current_app.config["RATELIMIT_API_KEY"], "apikey", str(principal.id))
     return principal
 
-
-def paginate(statement, pagination_parameters):
-    page = db.paginate(statement, page=pagination_parameters.page, per_page=pagination_parameters.page_size,
-                       error_out=False)
-    pagination_parameters.item_count = page.total
-    return page.items
 
 
 @admin_blp.route("")
