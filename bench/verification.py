@@ -1,7 +1,7 @@
 """Credit-code verification throughput under gunicorn (2 workers) on PostgreSQL + Redis, against
 GET /api/v1/health in the same run (issue: verification ÷ health throughput).
 
-    .venv/bin/python bench/verification_bench.py [--residents 100000] [--runs 3] [--seconds 15]
+    .venv/bin/python -m bench.verification [--residents 100000] [--runs 3] [--seconds 12]
 
 Needs PostgreSQL and Redis on 127.0.0.1 and `wrk` (Debian package). Creates and drops its own database
 (chengxin_bench_codes) and Redis key prefix; starts and stops its own gunicorn.
@@ -24,10 +24,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench.common import REDIS_URL, create_database, database_url, drop_database, forget_redis_keys, save
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 DATABASE = "chengxin_bench_codes"
 PORT = int(os.environ.get("BENCH_PORT", "5077"))
 THREADS, CONNECTIONS = 2, 8
@@ -41,9 +41,9 @@ def environment() -> dict:
     return {
         **os.environ,
         "CHENGXIN_ENV": "production",
-        "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{DATABASE}",
+        "DATABASE_URL": database_url(DATABASE),
         "REDIS_URL": REDIS_URL,
-        "REDIS_PREFIX": "chengxin-bench:",
+        "REDIS_PREFIX": f"chengxin-bench:{DATABASE}:",
         "SECRET_KEY": secrets.token_urlsafe(48),
         "DATA_ENCRYPTION_KEY": key(),
         "LOOKUP_HASH_KEY": key(),
@@ -54,19 +54,6 @@ def environment() -> dict:
     }
 
 
-def recreate_database() -> None:
-    engine = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-        connection.execute(sa.text(f'CREATE DATABASE "{DATABASE}"'))
-    engine.dispose()
-
-
-def drop_database() -> None:
-    engine = sa.create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)'))
-    engine.dispose()
 
 
 def prepare(env: dict, residents: int, tokens_per_run: int, runs: int, tokens_dir: Path) -> dict:
@@ -171,7 +158,7 @@ def main() -> None:
     args = parser.parse_args()
 
     env = environment()
-    recreate_database()
+    create_database(DATABASE)
     server = None
     try:
         with tempfile.TemporaryDirectory() as tokens_dir:
@@ -192,12 +179,8 @@ def main() -> None:
         if server is not None:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
-        drop_database()
-        import redis
-
-        client = redis.Redis.from_url(REDIS_URL)
-        for name in client.scan_iter(match="chengxin-bench:*", count=1000):
-            client.delete(name)
+        drop_database(DATABASE)
+        forget_redis_keys(DATABASE)
 
     summary = {}
     for name, runs in results.items():
@@ -205,7 +188,7 @@ def main() -> None:
         summary[name]["non_2xx"] = sum(r["non_2xx"] for r in runs)
     for name in ("operator", "api_key"):
         summary[name]["ratio_to_health"] = round(summary[name]["rps"] / summary["health"]["rps"], 3)
-    print(json.dumps(summary, indent=2))
+    save("verification", {"residents": args.residents, "runs": args.runs, "seconds": args.seconds, **summary})
 
 
 if __name__ == "__main__":
