@@ -2,19 +2,14 @@
 
 from flask.views import MethodView
 
-from backend import ratelimits
 from backend.access import RESIDENT, current_principal
 from backend.accounts import service
 from backend.accounts.schemas import BindResultSchema, BindSchema, MeSchema, WeChatLoginSchema
 from backend.auth.routes import pair_body
 from backend.auth.schemas import TokenPairSchema
-from backend.errors import DomainError
 from backend.residents import service as residents
-from backend.settings import service as settings
-from backend.timeutil import local_today
 from backend.web import Blueprint
 from backend.wechat import get_client
-from backend.wechat.errors import WeChatError
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="WeChat sign-in and identity binding")
 
@@ -47,10 +42,6 @@ class Me(MethodView):
                 "bound_at": account.bound_at, "resident": resident}
 
 
-def _binding_limit() -> str:
-    return f"{settings.get('binding.daily_attempts')} per 1 day"
-
-
 @blp.route("/me/identity")
 class Identity(MethodView):
     @blp.access(RESIDENT)
@@ -63,18 +54,7 @@ class Identity(MethodView):
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def post(self, data):
         """Bind this WeChat account to the resident with this name and ID number"""
-        principal = current_principal()
-        limit, key = _binding_limit(), ("binding", str(principal.id), local_today().isoformat())
-        message = "Too many binding attempts today; try again tomorrow."
-        ratelimits.check(limit, *key, message=message)
-        try:
-            resident = service.bind_identity(get_client(), principal.id, **data)
-        except WeChatError:
-            raise  # WeChat failing is not the resident's attempt: it costs none of the day's tries
-        except DomainError:
-            ratelimits.hit(limit, *key, message=message)
-            raise
-        ratelimits.hit(limit, *key, message=message)
+        resident = service.bind_identity(get_client(), current_principal().id, **data)
         return {"bound": True, "resident": residents.masked(resident)}
 
     @blp.access(RESIDENT)

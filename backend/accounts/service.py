@@ -3,16 +3,19 @@
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from backend import ratelimits
 from backend.access import RESIDENT, Principal
 from backend.accounts.models import WeChatAccount
 from backend.audit import service as audit
 from backend.auth import service as tokens
-from backend.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from backend.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated
 from backend.extensions import db
 from backend.residents import service as residents
 from backend.residents.models import Resident
-from backend.timeutil import utcnow
+from backend.settings import service as settings
+from backend.timeutil import local_today, utcnow
 from backend.wechat.client import WeChat
+from backend.wechat.errors import WeChatError
 
 
 class IdentityNotFound(NotFound):
@@ -56,10 +59,29 @@ def get_account(account_id: int) -> WeChatAccount:
     return account
 
 
+BINDING_LIMIT_MESSAGE = "Too many binding attempts today; try again tomorrow."
+
+
 def bind_identity(wechat: WeChat, account_id: int, *, name: str, id_number: str,
                   phone_code: str | None = None) -> Resident:
     """Bind the account to the registry resident with this name and ID number (and phone, when the
-    registry holds one); commits. Every mismatch is the same ``IdentityNotFound``."""
+    registry holds one); commits. Every mismatch is the same ``IdentityNotFound``. Attempts are limited
+    per account and day (setting ``binding.daily_attempts``); WeChat failing costs no attempt."""
+    limit = f"{settings.get('binding.daily_attempts')} per 1 day"
+    key = ("binding", str(account_id), local_today().isoformat())
+    ratelimits.check(limit, *key, message=BINDING_LIMIT_MESSAGE)
+    try:
+        resident = _bind(wechat, account_id, name=name, id_number=id_number, phone_code=phone_code)
+    except WeChatError:
+        raise
+    except DomainError:
+        ratelimits.hit(limit, *key, message=BINDING_LIMIT_MESSAGE)
+        raise
+    ratelimits.hit(limit, *key, message=BINDING_LIMIT_MESSAGE)
+    return resident
+
+
+def _bind(wechat: WeChat, account_id: int, *, name: str, id_number: str, phone_code: str | None) -> Resident:
     account = get_account(account_id)
     if account.resident_id is not None:
         raise AlreadyBound("This WeChat account is already bound; unbind it first.")

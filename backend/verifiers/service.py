@@ -8,7 +8,6 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import and_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
@@ -310,10 +309,6 @@ def operator_roles(account_id: int) -> tuple[frozenset, frozenset, dict]:
     if verifier.status == "active":
         return frozenset({OPERATOR}), frozenset(), details
     return frozenset(), frozenset({OPERATOR}), details
-
-
-def api_key_limit() -> str:
-    return current_app.config["RATELIMIT_API_KEY"]
 
 
 # --- offers ---------------------------------------------------------------------------------------------
