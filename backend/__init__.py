@@ -52,7 +52,7 @@ def _engine_options(url: str) -> dict:
 
 
 def _ratelimit_storage(config) -> str:
-    from backend.ratelimits import storage_uri
+    from backend.web.ratelimits import storage_uri
 
     return storage_uri(config)
 
@@ -60,10 +60,10 @@ def _ratelimit_storage(config) -> str:
 def _init_extensions(app: Flask) -> None:
     from flask_limiter import Limiter
 
-    from backend import cache
-    from backend.extensions import db, migrate
-    from backend.ratelimits import client_ip
-    from backend.web import Api
+    from backend.data import cache
+    from backend.data.extensions import db, migrate
+    from backend.web.api import Api
+    from backend.web.ratelimits import client_ip
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(project_root() / "migrations"), render_as_batch=True,
@@ -78,7 +78,7 @@ def _init_extensions(app: Flask) -> None:
 def _sqlite_pragmas(app: Flask) -> None:
     from sqlalchemy import event
 
-    from backend.extensions import db
+    from backend.data.extensions import db
 
     with app.app_context():
         @event.listens_for(db.engine, "connect")
@@ -97,7 +97,6 @@ def _sqlite_pragmas(app: Flask) -> None:
 
 
 def _register_domains(app: Flask) -> None:
-    from backend.access import API_KEY, register_principal_loader
     from backend.accounts import service as accounts_service
     from backend.accounts.routes import blp as accounts_blp
     from backend.audit.routes import blp as audit_blp
@@ -105,8 +104,6 @@ def _register_domains(app: Flask) -> None:
     from backend.auth.routes import blp as auth_blp
     from backend.codes import routes as code_routes
     from backend.credit import routes as credit_routes
-    from backend.docs.routes import blp as docs_blp
-    from backend.docs.routes import guard_documentation_views
     from backend.health.routes import blp as health_blp
     from backend.notices import models as _notice_models  # noqa: F401 - its table belongs to the schema
     from backend.query_records.routes import blp as query_records_blp
@@ -116,7 +113,11 @@ def _register_domains(app: Flask) -> None:
     from backend.staff import service as staff_service
     from backend.staff.routes import blp as staff_blp
     from backend.verifiers import routes as verifier_routes
+    from backend.web.access import API_KEY, register_principal_loader, register_token_checker
+    from backend.web.docs import blp as docs_blp
+    from backend.web.docs import guard_documentation_views
 
+    register_token_checker(auth_service.verify_access_token)
     register_principal_loader("staff", staff_service.principal_from_claims)
     auth_service.register_role_provider("staff", staff_service.roles_of)
     register_principal_loader("wechat", accounts_service.principal_from_claims)

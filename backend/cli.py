@@ -3,9 +3,9 @@
 import click
 from flask.cli import AppGroup
 
-from backend import demo
-from backend.errors import DomainError
+from backend.demo import load as demo
 from backend.staff import service as staff_service
+from backend.web.errors import DomainError
 
 users_cli = AppGroup("users", help="Staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data for local runs.")
@@ -53,7 +53,7 @@ def synthesize(residents, events, seed, as_of, events_csv):
     households, and credit events across the rubric."""
     from pathlib import Path
 
-    from backend.synthetic import synthesize as run
+    from backend.demo.synthetic import synthesize as run
 
     counts = run(residents=residents, events_count=events, seed=seed, as_of=as_of.date() if as_of else None,
                  events_csv=Path(events_csv) if events_csv else None)
@@ -68,7 +68,7 @@ def access_table():
     """Print the authorisation table (Markdown) from the views' own rules."""
     from flask import current_app
 
-    from backend.access import table_markdown
+    from backend.web.access import table_markdown
 
     click.echo(table_markdown(current_app), nl=False)
 

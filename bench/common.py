@@ -69,7 +69,7 @@ def forget_redis_keys(name: str) -> None:
 
 def release(app) -> None:
     """Close the app's connections so that its database can be copied or dropped."""
-    from backend.extensions import db
+    from backend.data.extensions import db
 
     with app.app_context():
         db.session.remove()

@@ -23,9 +23,9 @@ def bound_residents(app, count: int) -> list[dict]:
     from backend.accounts.models import WeChatAccount
     from backend.accounts.service import wechat_sign_in
     from backend.credit.models import CreditEvent
-    from backend.extensions import db
+    from backend.data.extensions import db
+    from backend.dates.timeutil import utcnow
     from backend.residents.models import Resident
-    from backend.timeutil import utcnow
     from backend.wechat.development import DevelopmentExchanger
 
     headers = []

@@ -9,7 +9,7 @@ import argparse
 
 from flask_migrate import upgrade
 
-from backend.synthetic import synthesize
+from backend.demo.synthetic import synthesize
 from bench.common import DATABASE, RESULTS, Stopwatch, create_database, make_app, release, save
 
 SEED = 2018

@@ -31,7 +31,7 @@ def main() -> None:
     args = parser.parse_args()
     from backend.credit import levels
     from backend.credit.models import CreditAccount
-    from backend.extensions import db
+    from backend.data.extensions import db
 
     app = make_app(COPY)
     figures = {}

@@ -66,10 +66,10 @@ def prepare(env: dict, residents: int, tokens_per_run: int, runs: int, tokens_di
     from backend.accounts.models import WeChatAccount
     from backend.auth import service as auth
     from backend.codes import service as codes
-    from backend.extensions import db
+    from backend.data.extensions import db
+    from backend.demo.synthetic import synthesize
     from backend.residents.models import Resident
     from backend.settings import service as settings
-    from backend.synthetic import synthesize
     from backend.verifiers import service as verifiers
 
     app = create_app()
@@ -112,7 +112,7 @@ def prepare(env: dict, residents: int, tokens_per_run: int, runs: int, tokens_di
 
 
 def _admin():
-    from backend.access import Principal
+    from backend.web.access import Principal
 
     return Principal(kind="system", id=0, roles=frozenset({"admin"}), name="bench")
 

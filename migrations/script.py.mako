@@ -8,7 +8,7 @@ Create Date: ${create_date}
 from alembic import op
 import sqlalchemy as sa
 
-import backend.db_types
+import backend.data.types
 ${imports if imports else ""}
 
 # revision identifiers, used by Alembic.

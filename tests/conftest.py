@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from backend import create_app
-from backend.extensions import db
+from backend.data.extensions import db
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -193,8 +193,8 @@ class Verifiers:
 
     def operator_headers(self, verifier, account_name=None) -> dict:
         """A WeChat account that redeemed an invite of ``verifier``."""
-        from backend.access import authenticate
         from backend.verifiers import service
+        from backend.web.access import authenticate
 
         headers = self.residents.headers(account_name or f"operator{verifier.id}")
         with self.app.test_request_context(headers=headers):
@@ -233,14 +233,14 @@ class Residents:
         self.serial = 0
 
     def id_number(self, born: str = "19800101", region: str = "320281") -> str:
-        from backend.id_numbers import with_check_digit
+        from backend.privacy.id_numbers import with_check_digit
 
         self.serial += 1
         return with_check_digit(f"{region}{born}{self.serial % 1000:03d}")
 
     def create(self, *, name="张伟", id_number=None, phone="13800138000", town="长泾镇", village="蒋家村",
                household_no=None, status="active"):
-        from backend.imports import Row
+        from backend.data.import_files import Row
         from backend.residents import service
 
         id_number = id_number or self.id_number()
@@ -264,8 +264,8 @@ class Residents:
 
     def bound_headers(self, resident, account_name: str | None = None) -> dict:
         """A WeChat account bound to ``resident`` through the binding service."""
-        from backend.access import authenticate
         from backend.accounts import service
+        from backend.web.access import authenticate
         from backend.wechat import get_client
 
         headers = self.headers(account_name or f"user{resident.id}")

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from backend.access import ROLES, AccessRule, authenticate, check, routes, rule_of, table_markdown
 from backend.config import project_root
-from backend.errors import Forbidden
+from backend.web.access import ROLES, AccessRule, authenticate, check, routes, rule_of, table_markdown
+from backend.web.errors import Forbidden
 
 DOCS = project_root() / "miniprogram_api_docs" / "authorisation.md"
 

@@ -23,7 +23,7 @@ def test_create_admin_prompts_for_the_password(runner):
 
 
 def test_create_admin_refuses_a_weak_password(runner):
-    from backend.extensions import db
+    from backend.data.extensions import db
 
     result = runner.invoke(args=["users", "create-admin", "chief", "--password", "short"])
     assert result.exit_code != 0

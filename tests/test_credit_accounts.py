@@ -10,8 +10,8 @@ from sqlalchemy import select, update
 from backend.audit.models import AuditRecord
 from backend.credit import rubric, service
 from backend.credit.models import CreditAccount, CreditEvent
-from backend.extensions import db
-from backend.timeutil import as_utc, utcnow
+from backend.data.extensions import db
+from backend.dates.timeutil import as_utc, utcnow
 
 ME = "/api/v1/me/credit"
 MY_EVENTS = "/api/v1/me/credit/events"

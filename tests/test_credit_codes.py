@@ -26,11 +26,11 @@ from backend.codes.models import SigningKey, Verification
 from backend.credit import rubric
 from backend.credit import service as credit
 from backend.credit.models import RubricItem
-from backend.extensions import db
-from backend.personal_data import open_sealed
+from backend.data.extensions import db
+from backend.dates.timeutil import SHANGHAI, utcnow
+from backend.privacy.sealing import open_sealed
 from backend.query_records.models import QueryRecord
 from backend.settings.defaults import CREDIT_CODE_MAX_TTL_SECONDS
-from backend.timeutil import SHANGHAI, utcnow
 from backend.verifiers import service as verifiers_service
 
 CODE = "/api/v1/me/credit-code"

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 
 from backend.credit import rubric, service
 from backend.credit.models import CreditEvent
-from backend.extensions import db
-from backend.timeutil import utcnow
+from backend.data.extensions import db
+from backend.dates.timeutil import utcnow
 from tests.conftest import TEST_DATABASE_URL
 
 pytestmark = pytest.mark.skipif(

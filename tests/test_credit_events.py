@@ -11,12 +11,12 @@ from backend.audit.models import AuditRecord
 from backend.credit import rubric, service
 from backend.credit.models import CreditAccount, CreditEvent, EventStatusChange
 from backend.credit.service import StatusMoveNotAllowed
-from backend.errors import InvalidInput, NotFound
-from backend.extensions import db
+from backend.data.extensions import db
+from backend.dates.timeutil import SHANGHAI, as_utc, utcnow
 from backend.notices.models import NoticeAttempt
 from backend.query_records.models import QueryRecord
 from backend.staff import service as staff_service
-from backend.timeutil import SHANGHAI, as_utc, utcnow
+from backend.web.errors import InvalidInput, NotFound
 
 EVENTS = "/api/v1/admin/credit-events"
 LOOKUP = "/api/v1/admin/credit-events/lookup"  # the ID number travels in the body, never in a URL (SPEC §2)

@@ -14,10 +14,10 @@ from sqlalchemy import func, select
 from backend.audit.models import AuditRecord
 from backend.credit import importing, rubric, service
 from backend.credit.models import CreditAccount, CreditEvent
-from backend.errors import DomainError
-from backend.extensions import db
+from backend.data.extensions import db
+from backend.dates.timeutil import SHANGHAI, utcnow
 from backend.notices.models import NoticeAttempt
-from backend.timeutil import SHANGHAI, utcnow
+from backend.web.errors import DomainError
 from tests.conftest import TEST_DATABASE_URL
 from tests.test_credit_events import SOURCE, item  # the rubric items and source of single events
 

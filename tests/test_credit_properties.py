@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from backend.credit import levels, rubric, service
 from backend.credit.service import MOVES, StatusMoveNotAllowed
-from backend.extensions import db
-from backend.timeutil import SHANGHAI, utcnow
+from backend.data.extensions import db
+from backend.dates.timeutil import SHANGHAI, utcnow
 
 BASE = 1000
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from backend.audit.models import AuditRecord
 from backend.credit.models import CreditEvent, RubricItem
 from backend.credit.rubric import CATEGORIES
-from backend.extensions import db
-from backend.timeutil import as_utc, utcnow
+from backend.data.extensions import db
+from backend.dates.timeutil import as_utc, utcnow
 
 ITEMS = "/api/v1/admin/rubric-items"
 PUBLIC = "/api/v1/public/rubric"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from backend.errors import Conflict, DomainError, InvalidInput, RateLimited
+from backend.web.errors import Conflict, DomainError, InvalidInput, RateLimited
 
 
 def test_unknown_route_is_a_json_404_with_a_reason(client):
@@ -55,7 +55,7 @@ def test_domain_errors_carry_status_reason_and_details():
 def test_uncaught_errors_are_500_without_a_stack_trace(app):
     from flask import Flask
 
-    from backend.web import Api
+    from backend.web.api import Api
 
     other = Flask("boom")
     other.config.update(API_TITLE="t", API_VERSION="1", OPENAPI_VERSION="3.0.3")

@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from backend.accounts.models import WeChatAccount
 from backend.audit.models import AuditRecord
-from backend.extensions import db
-from backend.id_numbers import with_check_digit
+from backend.data.extensions import db
+from backend.privacy.id_numbers import with_check_digit
 from backend.settings import service as settings
 from backend.staff import service as staff_service
 from tests.conftest import bearer

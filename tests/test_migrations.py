@@ -7,7 +7,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect
 
 from backend import create_app
-from backend.extensions import db
+from backend.data.extensions import db
 from tests.conftest import TEST_DATABASE_URL, base_config, create_postgres_database
 
 

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.accounts.models import WeChatAccount
-from backend.extensions import db
+from backend.data.extensions import db
 from backend.notices import service as notices
 from backend.notices.models import NoticeAttempt
 from backend.wechat import DevelopmentExchanger, SendResult, get_client

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.audit.models import AuditRecord
-from backend.extensions import db
-from backend.timeutil import SHANGHAI, utcnow
+from backend.data.extensions import db
+from backend.dates.timeutil import SHANGHAI, utcnow
 from backend.verifiers import service
 from backend.verifiers.models import Offer
 

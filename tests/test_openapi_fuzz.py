@@ -21,9 +21,9 @@ from schemathesis.core.result import Err
 from schemathesis.errors import FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
-from backend.access import OPERATOR, RESIDENT, ROLES, STAFF_ROLES, VERIFIER_SYSTEM, routes, rule_of
-from backend.extensions import db
+from backend.data.extensions import db
 from backend.staff.models import StaffMember
+from backend.web.access import OPERATOR, RESIDENT, ROLES, STAFF_ROLES, VERIFIER_SYSTEM, routes, rule_of
 from tests.conftest import Residents, Staff, Verifiers, bearer
 
 OPENAPI = "/api/v1/openapi.json"

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import text
 from stdnum.cn import ric
 
-from backend.extensions import db
-from backend.id_numbers import InvalidIdNumber, validate_id_number, with_check_digit
-from backend.masking import mask_id_number, mask_name, mask_phone
-from backend.personal_data import DecryptionError, lookup_hash, open_sealed, seal
+from backend.data.extensions import db
+from backend.privacy.id_numbers import InvalidIdNumber, validate_id_number, with_check_digit
+from backend.privacy.masking import mask_id_number, mask_name, mask_phone
+from backend.privacy.sealing import DecryptionError, lookup_hash, open_sealed, seal
 from backend.residents import service
 
 # A Jiangyin resident born in 1980: 320281 (江阴市) only exists since 1989.

@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from backend.credit import rubric, service
-from backend.imports import Row
+from backend.data.import_files import Row
+from backend.dates.timeutil import utcnow
 from backend.residents import service as residents_service
-from backend.timeutil import utcnow
 
 VILLAGES = "/api/v1/public/villages"
 TOWNS = "/api/v1/public/towns"

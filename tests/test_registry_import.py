@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.audit.models import AuditRecord
-from backend.extensions import db
-from backend.id_numbers import with_check_digit
+from backend.data.extensions import db
+from backend.privacy.id_numbers import with_check_digit
 from backend.query_records.models import QueryRecord
 from backend.residents import service
 from backend.residents.models import Household, Resident, Town, Village

@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 
 from backend.audit.models import AuditRecord
-from backend.extensions import db
+from backend.data.extensions import db
 from backend.settings import service as settings
 from backend.settings.models import SettingValue
 

@@ -3,7 +3,7 @@
 from sqlalchemy import select
 
 from backend.audit.models import AuditRecord
-from backend.extensions import db
+from backend.data.extensions import db
 from backend.staff.models import StaffMember
 from tests.conftest import Staff
 
@@ -63,7 +63,7 @@ def test_grant_and_revoke_take_effect_on_the_next_request(app, client, staff):
     granted = client.post(f"/api/v1/admin/staff/{reviewer.id}/permissions",
                           json={"permission": "rewards:pay"}, headers=headers)
     assert granted.get_json()["permissions"] == ["rewards:pay"]
-    from backend.access import authenticate
+    from backend.web.access import authenticate
 
     with app.test_request_context(headers={"Authorization": f"Bearer {reviewer_token}"}):
         assert authenticate().permissions == frozenset({"rewards:pay"})

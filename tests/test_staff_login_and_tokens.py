@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from backend.auth import service as tokens
 from backend.auth.models import RefreshToken, TokenFamily
-from backend.extensions import db
-from backend.timeutil import utcnow
+from backend.data.extensions import db
+from backend.dates.timeutil import utcnow
 from tests.conftest import Staff, bearer
 
 

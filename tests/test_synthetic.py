@@ -7,14 +7,14 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from backend import synthetic
 from backend.credit.default_rubric import CITY_WIDE, LOCAL
 from backend.credit.models import CreditAccount, CreditEvent
-from backend.extensions import db
-from backend.id_numbers import validate_id_number
+from backend.data.extensions import db
+from backend.dates.timeutil import SHANGHAI, local_today
+from backend.demo import synthetic
+from backend.privacy.id_numbers import validate_id_number
 from backend.residents import service as residents_service
 from backend.residents.models import Household, Resident
-from backend.timeutil import SHANGHAI, local_today
 
 AS_OF = date(2026, 6, 30)
 TOWN_NAMES = {name for name, _share in synthetic.TOWNS}

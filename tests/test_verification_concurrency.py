@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.codes.models import Verification
-from backend.extensions import db
+from backend.data.extensions import db
+from backend.dates.timeutil import utcnow
 from backend.query_records.models import QueryRecord
-from backend.timeutil import utcnow
 from backend.verifiers import service as verifiers_service
 from tests.conftest import TEST_DATABASE_URL
 

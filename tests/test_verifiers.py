@@ -10,16 +10,16 @@ import pytest
 from sqlalchemy import func, select, update
 from stdnum.cn import uscc as uscc_code
 
-from backend.access import AccessRule, check
 from backend.audit.models import AuditRecord
 from backend.credit import rubric
 from backend.credit import service as credit
-from backend.errors import DomainError
-from backend.extensions import db
+from backend.data.extensions import db
+from backend.dates.timeutil import utcnow
 from backend.residents.models import Town
-from backend.timeutil import utcnow
 from backend.verifiers import service
 from backend.verifiers.models import ApiKey, Operator, OperatorInvite, Verifier
+from backend.web.access import AccessRule, check
+from backend.web.errors import DomainError
 from tests.conftest import bearer
 
 VERIFIERS = "/api/v1/admin/verifiers"

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from backend.cache import SharedStore, store
+from backend.data.cache import SharedStore, store
 from backend.wechat import DevelopmentExchanger, WeChatClient, get_client, reset_client
 from backend.wechat.errors import (
     PhoneCodeInvalid,

@@ -8,9 +8,9 @@ from sqlalchemy import func, select
 
 from backend.accounts.models import WeChatAccount
 from backend.auth.models import RefreshToken, TokenFamily
-from backend.cache import SharedStore
 from backend.config import ConfigError, build_config
-from backend.extensions import db
+from backend.data.cache import SharedStore
+from backend.data.extensions import db
 from backend.wechat import DevelopmentExchanger, WeChatClient, build_client
 from tests.conftest import bearer, new_key
 

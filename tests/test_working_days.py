@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from backend.working_days import add_working_days, is_working_day, working_days_between
+from backend.dates.working_days import add_working_days, is_working_day, working_days_between
 
 
 def test_national_day_holiday_is_not_worked_and_the_adjusted_saturday_is():

@@ -3,10 +3,10 @@
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.db_types import UTCDateTime
-from backend.extensions import db
+from backend.data.extensions import db
+from backend.data.types import UTCDateTime
+from backend.dates.timeutil import utcnow
 from backend.residents.models import Resident
-from backend.timeutil import utcnow
 
 
 class WeChatAccount(db.Model):

@@ -2,13 +2,13 @@
 
 from flask.views import MethodView
 
-from backend.access import RESIDENT, current_principal
 from backend.accounts import service
 from backend.accounts.schemas import BindResultSchema, BindSchema, MeSchema, WeChatLoginSchema
 from backend.auth.routes import pair_body
 from backend.auth.schemas import TokenPairSchema
 from backend.residents import service as residents
-from backend.web import Blueprint
+from backend.web.access import RESIDENT, current_principal
+from backend.web.api import Blueprint
 from backend.wechat import get_client
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="WeChat sign-in and identity binding")

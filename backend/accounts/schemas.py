@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from backend.schemas import IdNumber, LocalDateTime, MaskedResidentSchema, StrictSchema
+from backend.web.schemas import IdNumber, LocalDateTime, MaskedResidentSchema, StrictSchema
 
 
 class WeChatLoginSchema(StrictSchema):

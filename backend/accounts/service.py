@@ -3,17 +3,17 @@
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from backend import ratelimits
-from backend.access import RESIDENT, Principal
 from backend.accounts.models import WeChatAccount
 from backend.audit import service as audit
 from backend.auth import service as tokens
-from backend.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated
-from backend.extensions import db
+from backend.data.extensions import db
+from backend.dates.timeutil import local_today, utcnow
 from backend.residents import service as residents
 from backend.residents.models import Resident
 from backend.settings import service as settings
-from backend.timeutil import local_today, utcnow
+from backend.web import ratelimits
+from backend.web.access import RESIDENT, Principal
+from backend.web.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated
 from backend.wechat.client import WeChat
 from backend.wechat.errors import WeChatError
 

@@ -2,10 +2,10 @@
 
 from flask.views import MethodView
 
-from backend.access import ADMIN
 from backend.audit import service
 from backend.audit.schemas import AuditQuery, AuditRecordSchema
-from backend.web import Blueprint, paginate
+from backend.web.access import ADMIN
+from backend.web.api import Blueprint, paginate
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/admin/audit", description="Audit records (admins)")
 

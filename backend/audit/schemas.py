@@ -1,8 +1,8 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from backend.db_types import MAX_DB_INTEGER
-from backend.schemas import AwareDateTime, LocalDateTime, QuerySchema
+from backend.data.types import MAX_DB_INTEGER
+from backend.web.schemas import AwareDateTime, LocalDateTime, QuerySchema
 
 
 class AuditRecordSchema(ma.Schema):

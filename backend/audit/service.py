@@ -2,9 +2,9 @@
 
 from sqlalchemy import select
 
-from backend.access import Principal
 from backend.audit.models import AuditRecord
-from backend.extensions import db
+from backend.data.extensions import db
+from backend.web.access import Principal
 
 
 def record(actor: Principal | None, action: str, object_type: str, object_id=None, *,

@@ -3,9 +3,9 @@
 from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db_types import UTCDateTime
-from backend.extensions import db
-from backend.timeutil import utcnow
+from backend.data.extensions import db
+from backend.data.types import UTCDateTime
+from backend.dates.timeutil import utcnow
 
 
 class TokenFamily(db.Model):

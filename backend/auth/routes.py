@@ -3,13 +3,13 @@
 from flask import current_app
 from flask.views import MethodView
 
-from backend import ratelimits
-from backend.access import SIGNED_IN_ROLES, current_principal
 from backend.auth import service
 from backend.auth.schemas import RefreshSchema, StaffLoginSchema, TokenPairSchema
-from backend.errors import Unauthenticated
 from backend.staff import service as staff_service
-from backend.web import Blueprint
+from backend.web import ratelimits
+from backend.web.access import SIGNED_IN_ROLES, current_principal
+from backend.web.api import Blueprint
+from backend.web.errors import Unauthenticated
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign-in and tokens")
 

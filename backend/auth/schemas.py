@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from backend.schemas import LocalDateTime, StrictSchema
+from backend.web.schemas import LocalDateTime, StrictSchema
 
 
 class StaffLoginSchema(StrictSchema):

@@ -19,11 +19,11 @@ from flask import current_app
 from sqlalchemy import select, update
 
 from backend.auth.models import RefreshToken, TokenFamily
-from backend.cache import store
-from backend.errors import Unauthenticated
-from backend.extensions import db
+from backend.data.cache import store
+from backend.data.extensions import db
+from backend.dates.timeutil import utcnow
 from backend.settings import service as settings
-from backend.timeutil import utcnow
+from backend.web.errors import Unauthenticated
 
 ACCESS_TOKEN_TTL = timedelta(hours=2)
 REFRESH_TOKEN_TTL = {"staff": timedelta(hours=12), "wechat": timedelta(days=30)}

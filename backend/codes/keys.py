@@ -18,10 +18,10 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.codes.models import SigningKey
-from backend.extensions import db
-from backend.personal_data import open_sealed, seal
+from backend.data.extensions import db
+from backend.dates.timeutil import utcnow
+from backend.privacy.sealing import open_sealed, seal
 from backend.settings.defaults import CREDIT_CODE_MAX_TTL_SECONDS
-from backend.timeutil import utcnow
 
 ALGORITHM = "EdDSA"
 SEALED_FIELD = "signing_key.private"

@@ -4,9 +4,9 @@ codes."""
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db_types import UTCDateTime
-from backend.extensions import db
-from backend.timeutil import utcnow
+from backend.data.extensions import db
+from backend.data.types import UTCDateTime
+from backend.dates.timeutil import utcnow
 
 
 class SigningKey(db.Model):

@@ -3,7 +3,6 @@
 from flask import Response
 from flask.views import MethodView
 
-from backend.access import OPERATOR, RESIDENT, VERIFIER_SYSTEM, current_principal
 from backend.accounts.service import bound_resident
 from backend.codes import keys, service
 from backend.codes.schemas import (
@@ -15,12 +14,13 @@ from backend.codes.schemas import (
     VerificationRequestSchema,
     VerificationResultSchema,
 )
-from backend.extensions import db
-from backend.masking import mask_name
-from backend.personal_data import open_sealed
+from backend.data.extensions import db
+from backend.dates.timeutil import as_local
+from backend.privacy.masking import mask_name
+from backend.privacy.sealing import open_sealed
 from backend.residents.models import Resident
-from backend.timeutil import as_local
-from backend.web import Blueprint, paginate
+from backend.web.access import OPERATOR, RESIDENT, VERIFIER_SYSTEM, current_principal
+from backend.web.api import Blueprint, paginate
 
 me_blp = Blueprint("credit_code", __name__, url_prefix="/api/v1/me", description="My credit code (信用码)")
 verify_blp = Blueprint("verifications", __name__, url_prefix="/api/v1", description="Verifying credit codes")

@@ -2,8 +2,8 @@ import marshmallow as ma
 from marshmallow import validate
 
 from backend.codes.service import PURPOSES, SCOPES
-from backend.schemas import LocalDateTime, QuerySchema, StrictSchema
 from backend.verifiers.schemas import OfferSchema
+from backend.web.schemas import LocalDateTime, QuerySchema, StrictSchema
 
 
 class CodeRequestSchema(StrictSchema):

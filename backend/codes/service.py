@@ -26,23 +26,23 @@ from qrcode.image.pure import PyPNGImage
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from backend.access import OPERATOR, VERIFIER_SYSTEM, Principal
 from backend.codes import keys
 from backend.codes.models import Verification
 from backend.credit import service as credit
 from backend.credit.levels import level_name
 from backend.credit.models import CreditAccount, CreditEvent
-from backend.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
-from backend.extensions import db
-from backend.masking import mask_name
-from backend.personal_data import open_sealed
+from backend.data.extensions import db
+from backend.dates.timeutil import SHANGHAI, utcnow
+from backend.privacy.masking import mask_name
+from backend.privacy.sealing import open_sealed
 from backend.query_records import service as query_records
 from backend.residents.models import Resident
 from backend.residents.service import ResidentNotActive
 from backend.settings import service as settings
-from backend.timeutil import SHANGHAI, utcnow
 from backend.verifiers.models import Offer
 from backend.verifiers.service import current_offers_clause
+from backend.web.access import OPERATOR, VERIFIER_SYSTEM, Principal
+from backend.web.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
 ISSUER = "chengxin"
 SCOPES = ("basic", "detailed")

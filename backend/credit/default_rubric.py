@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from backend.credit import rubric
 from backend.credit.models import RubricItem
-from backend.extensions import db
+from backend.data.extensions import db
 from backend.residents.models import Town
 
 REPORT_REWARD = "RP-01"

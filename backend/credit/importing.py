@@ -50,19 +50,19 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from backend import bulk
-from backend.access import Principal
 from backend.audit import service as audit
 from backend.credit import ledger
 from backend.credit.models import CreditEvent, RubricItem
 from backend.credit.service import PENALTY_PAGE, penalty_notice, source_allowed
-from backend.db_types import UTCDateTime
-from backend.errors import Conflict
-from backend.extensions import db
-from backend.imports import Row
+from backend.data import bulk
+from backend.data.extensions import db
+from backend.data.import_files import Row
+from backend.data.types import UTCDateTime
+from backend.dates.timeutil import SHANGHAI, utcnow
 from backend.residents.models import Resident
 from backend.residents.service import id_number_hasher
-from backend.timeutil import SHANGHAI, utcnow
+from backend.web.access import Principal
+from backend.web.errors import Conflict
 
 log = logging.getLogger(__name__)
 

@@ -17,14 +17,14 @@ from sqlalchemy import and_, case, func, literal, select, true, update
 from backend.credit.levels import current_levels, stars_expression, stars_for
 from backend.credit.models import COUNTING_STATUSES, CreditAccount, CreditEvent
 from backend.credit.rubric import RubricItemNotFound
-from backend.db_types import UTCDateTime
-from backend.errors import Conflict, Forbidden, InvalidInput, NotFound
-from backend.extensions import db
-from backend.id_numbers import InvalidIdNumber, validate_id_number
+from backend.data.extensions import db
+from backend.data.types import UTCDateTime
+from backend.dates.timeutil import SHANGHAI, as_utc
+from backend.privacy.id_numbers import InvalidIdNumber, validate_id_number
 from backend.residents.models import Resident
 from backend.residents.service import ResidentNotActive
 from backend.settings import service as settings
-from backend.timeutil import SHANGHAI, as_utc
+from backend.web.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 # --- the fields of an event -----------------------------------------------------------------------------
 
@@ -256,7 +256,7 @@ def capped_points(points, annual_cap, gained):
 def open_accounts(resident_ids, now: datetime) -> None:
     """Create the missing accounts of ``resident_ids`` (a list or a select; None: every resident) at the
     base (SPEC §3: every resident has an account)."""
-    from backend import bulk
+    from backend.data import bulk
 
     base = settings.get("credit.base_points")
     # The WHERE clause also keeps SQLite from reading ON CONFLICT as the ON of a join.

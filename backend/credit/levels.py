@@ -4,13 +4,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, literal, select, update
 
-from backend.access import Principal
 from backend.audit import service as audit
 from backend.credit.models import CreditAccount, StarLevel
-from backend.errors import InvalidInput
-from backend.extensions import db
+from backend.data.extensions import db
+from backend.dates.timeutil import utcnow
 from backend.settings import service as settings
-from backend.timeutil import utcnow
+from backend.web.access import Principal
+from backend.web.errors import InvalidInput
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.db_types import UTCDateTime
-from backend.extensions import db
+from backend.data.extensions import db
+from backend.data.types import UTCDateTime
+from backend.dates.timeutil import utcnow
 from backend.residents.models import Town
-from backend.timeutil import utcnow
 
 EVENT_STATUSES = ("active", "disputed", "repaired", "voided")
 COUNTING_STATUSES = ("active", "disputed")

@@ -3,7 +3,6 @@
 from flask import request
 from flask.views import MethodView
 
-from backend.access import ADMIN, DEPARTMENT, RESIDENT, current_principal
 from backend.accounts.service import bound_resident
 from backend.credit import importing, levels, rubric, service
 from backend.credit.schemas import (
@@ -24,11 +23,12 @@ from backend.credit.schemas import (
     StarLevelsSchema,
     StarLevelsUpdateSchema,
 )
-from backend.extensions import db
-from backend.imports import UnsupportedFormat, UnsupportedMediaType, uploaded_rows
+from backend.data.extensions import db
+from backend.data.import_files import UnsupportedFormat, UnsupportedMediaType, uploaded_rows
 from backend.query_records import service as query_records
 from backend.ratings import service as ratings
-from backend.web import Blueprint, paginate
+from backend.web.access import ADMIN, DEPARTMENT, RESIDENT, current_principal
+from backend.web.api import Blueprint, paginate
 
 admin_blp = Blueprint("credit_admin", __name__, url_prefix="/api/v1/admin",
                       description="Rubric, credit events and star levels (staff)")

@@ -2,13 +2,13 @@
 
 from sqlalchemy import false, or_, select
 
-from backend.access import Principal
 from backend.audit import service as audit
 from backend.credit.models import RubricItem
-from backend.errors import Conflict, InvalidInput, NotFound
-from backend.extensions import db
+from backend.data.extensions import db
+from backend.dates.timeutil import utcnow
 from backend.residents.models import Town
-from backend.timeutil import utcnow
+from backend.web.access import Principal
+from backend.web.errors import Conflict, InvalidInput, NotFound
 
 # The policy's categories; social contribution covers 创业带富, 创造就业, 社会公益, 志愿服务, 群众好评.
 CATEGORIES = {

@@ -5,9 +5,9 @@ from backend.credit.ledger import EARLIEST, NOTE_MAX, RUBRIC_CODE_MAX, SOURCE_PA
 from backend.credit.models import EVENT_STATUSES
 from backend.credit.rubric import CATEGORIES, HONOUR_VALIDITY_DAYS, SEVERITIES
 from backend.credit.service import shown_status
-from backend.imports import request_body
+from backend.data.import_files import request_body
 from backend.ratings.schemas import HouseholdStatusSchema
-from backend.schemas import IdNumber, LocalDateTime, QuerySchema, StrictSchema
+from backend.web.schemas import IdNumber, LocalDateTime, QuerySchema, StrictSchema
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,39}$", error="letters, digits, '.', '_' or '-' (2–40)")
 SHOWN_STATUSES = [*EVENT_STATUSES, "expired"]

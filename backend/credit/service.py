@@ -11,18 +11,18 @@ from datetime import datetime
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
-from backend.access import ADMIN, DEPARTMENT, Principal
 from backend.audit import service as audit
 from backend.credit import ledger
 from backend.credit.ledger import ResidentNotFound, SourceNotAllowed, SourceRefConflict
 from backend.credit.levels import current_levels, level_name, stars_for
 from backend.credit.models import COUNTING_STATUSES, CreditAccount, CreditEvent, EventStatusChange, RubricItem
 from backend.credit.rubric import get_item
-from backend.errors import Conflict, InvalidInput, NotFound
-from backend.extensions import db
+from backend.data.extensions import db
+from backend.dates.timeutil import as_local, utcnow
 from backend.residents import service as residents
 from backend.residents.models import Resident
-from backend.timeutil import as_local, utcnow
+from backend.web.access import ADMIN, DEPARTMENT, Principal
+from backend.web.errors import Conflict, InvalidInput, NotFound
 
 __all__ = ["ResidentNotFound", "SourceNotAllowed", "SourceRefConflict"]
 

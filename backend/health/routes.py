@@ -4,9 +4,9 @@ import marshmallow as ma
 from flask.views import MethodView
 from sqlalchemy import text
 
-from backend.cache import store
-from backend.extensions import db
-from backend.web import Blueprint
+from backend.data.cache import store
+from backend.data.extensions import db
+from backend.web.api import Blueprint
 
 blp = Blueprint("health", __name__, url_prefix="/api/v1/health", description="Service health")
 

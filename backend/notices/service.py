@@ -12,9 +12,9 @@ from flask import current_app
 from sqlalchemy import insert, select
 
 from backend.accounts.models import WeChatAccount
-from backend.extensions import db
+from backend.data.extensions import db
+from backend.dates.timeutil import utcnow
 from backend.notices.models import NoticeAttempt
-from backend.timeutil import utcnow
 from backend.wechat import get_client
 
 log = logging.getLogger(__name__)

@@ -2,11 +2,11 @@
 
 from flask.views import MethodView
 
-from backend.access import RESIDENT, current_principal
 from backend.accounts.service import bound_resident
 from backend.query_records import service
 from backend.query_records.schemas import QueryRecordSchema
-from backend.web import Blueprint, paginate
+from backend.web.access import RESIDENT, current_principal
+from backend.web.api import Blueprint, paginate
 
 blp = Blueprint("query_records", __name__, url_prefix="/api/v1/me/query-records",
                 description="Who read my credit")

@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from backend.schemas import LocalDateTime
+from backend.web.schemas import LocalDateTime
 
 
 class QueryRecordSchema(ma.Schema):

@@ -5,10 +5,10 @@ from collections.abc import Iterable
 
 from sqlalchemy import insert, select
 
-from backend.access import Principal
-from backend.extensions import db
+from backend.data.extensions import db
+from backend.dates.timeutil import utcnow
 from backend.query_records.models import QueryRecord
-from backend.timeutil import utcnow
+from backend.web.access import Principal
 
 
 def _role(actor: Principal) -> str:

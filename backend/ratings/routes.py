@@ -4,7 +4,7 @@ from flask.views import MethodView
 
 from backend.ratings import service
 from backend.ratings.schemas import TownRatingSchema, VillageQuery, VillageRatingSchema
-from backend.web import Blueprint
+from backend.web.api import Blueprint
 
 public_blp = Blueprint("ratings_public", __name__, url_prefix="/api/v1/public",
                        description="Credit villages and towns")

@@ -1,7 +1,7 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from backend.schemas import QuerySchema
+from backend.web.schemas import QuerySchema
 
 
 class VillageQuery(QuerySchema):

@@ -20,10 +20,10 @@ from fractions import Fraction
 
 from sqlalchemy import and_, case, func, literal, select
 
-from backend.cache import store
 from backend.credit.levels import current_levels, stars_for
 from backend.credit.models import CreditAccount
-from backend.extensions import db
+from backend.data.cache import store
+from backend.data.extensions import db
 from backend.residents.models import Household, Resident, Town, Village
 from backend.settings import service as settings
 

@@ -3,9 +3,9 @@
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.db_types import UTCDateTime
-from backend.extensions import db
-from backend.timeutil import utcnow
+from backend.data.extensions import db
+from backend.data.types import UTCDateTime
+from backend.dates.timeutil import utcnow
 
 RESIDENT_STATUSES = ("active", "moved", "deceased")
 
@@ -40,7 +40,7 @@ class Household(db.Model):
 
 
 class Resident(db.Model):
-    """One person of the population registry. Name, ID number and phone are sealed (backend.personal_data)."""
+    """One person of the population registry. Name, ID number and phone are sealed (backend.privacy.sealing)."""
 
     __tablename__ = "residents"
     __table_args__ = (CheckConstraint("status IN ('active', 'moved', 'deceased')", name="status"),)

@@ -2,9 +2,8 @@
 
 from flask.views import MethodView
 
-from backend.access import ADMIN, current_principal
 from backend.accounts import service as accounts
-from backend.imports import UnsupportedFormat, UnsupportedMediaType, uploaded_rows
+from backend.data.import_files import UnsupportedFormat, UnsupportedMediaType, uploaded_rows
 from backend.residents import service
 from backend.residents.schemas import (
     IMPORT_BODY,
@@ -13,8 +12,9 @@ from backend.residents.schemas import (
     ResidentQuery,
     ResidentSearchSchema,
 )
-from backend.schemas import MaskedResidentSchema
-from backend.web import Blueprint, paginate
+from backend.web.access import ADMIN, current_principal
+from backend.web.api import Blueprint, paginate
+from backend.web.schemas import MaskedResidentSchema
 
 blp = Blueprint("residents", __name__, url_prefix="/api/v1/admin/residents", description="Registry (admins)")
 

@@ -1,8 +1,8 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from backend.imports import request_body
-from backend.schemas import IdNumber, QuerySchema, StrictSchema
+from backend.data.import_files import request_body
+from backend.web.schemas import IdNumber, QuerySchema, StrictSchema
 
 
 class ImportErrorSchema(ma.Schema):

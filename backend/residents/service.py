@@ -8,17 +8,17 @@ from itertools import islice
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from backend.access import Principal
 from backend.audit import service as audit
-from backend.errors import Forbidden, InvalidInput, NotFound
-from backend.extensions import db
-from backend.id_numbers import InvalidIdNumber, validate_id_number
-from backend.imports import Row
-from backend.masking import mask_id_number, mask_name, mask_phone
-from backend.personal_data import lookup_hash, lookup_hasher, open_sealed, seal
+from backend.data.extensions import db
+from backend.data.import_files import Row
+from backend.dates.timeutil import utcnow
+from backend.privacy.id_numbers import InvalidIdNumber, validate_id_number
+from backend.privacy.masking import mask_id_number, mask_name, mask_phone
+from backend.privacy.sealing import lookup_hash, lookup_hasher, open_sealed, seal
 from backend.query_records import service as query_records
 from backend.residents.models import RESIDENT_STATUSES, Household, Resident, Town, Village
-from backend.timeutil import utcnow
+from backend.web.access import Principal
+from backend.web.errors import Forbidden, InvalidInput, NotFound
 
 PHONE = re.compile(r"^1[3-9]\d{9}$")
 BATCH = 1000

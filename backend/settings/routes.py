@@ -2,10 +2,10 @@
 
 from flask.views import MethodView
 
-from backend.access import ADMIN, current_principal
 from backend.settings import service
 from backend.settings.schemas import SettingSchema, SettingsUpdateSchema
-from backend.web import Blueprint
+from backend.web.access import ADMIN, current_principal
+from backend.web.api import Blueprint
 
 blp = Blueprint("settings", __name__, url_prefix="/api/v1/admin/settings", description="Settings (admins)")
 

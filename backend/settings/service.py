@@ -4,13 +4,13 @@ import marshmallow as ma
 from flask import has_request_context, request
 from sqlalchemy import select
 
-from backend.access import Principal
 from backend.audit import service as audit
-from backend.errors import InvalidInput
-from backend.extensions import db
+from backend.data.extensions import db
+from backend.dates.timeutil import utcnow
 from backend.settings.defaults import SETTINGS
 from backend.settings.models import SettingValue
-from backend.timeutil import utcnow
+from backend.web.access import Principal
+from backend.web.errors import InvalidInput
 
 _CACHE = "chengxin.settings"
 

@@ -3,9 +3,9 @@
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.db_types import UTCDateTime
-from backend.extensions import db
-from backend.timeutil import utcnow
+from backend.data.extensions import db
+from backend.data.types import UTCDateTime
+from backend.dates.timeutil import utcnow
 
 
 class StaffMember(db.Model):

@@ -2,7 +2,6 @@
 
 from flask.views import MethodView
 
-from backend.access import ADMIN, current_principal
 from backend.staff import service
 from backend.staff.schemas import (
     PermissionSchema,
@@ -11,7 +10,8 @@ from backend.staff.schemas import (
     StaffSchema,
     StaffUpdateSchema,
 )
-from backend.web import Blueprint, paginate
+from backend.web.access import ADMIN, current_principal
+from backend.web.api import Blueprint, paginate
 
 blp = Blueprint("staff", __name__, url_prefix="/api/v1/admin/staff", description="Staff accounts (admins)")
 

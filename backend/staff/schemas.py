@@ -1,8 +1,8 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from backend.access import PERMISSIONS, STAFF_ROLES
-from backend.schemas import LocalDateTime, QuerySchema, StrictSchema
+from backend.web.access import PERMISSIONS, STAFF_ROLES
+from backend.web.schemas import LocalDateTime, QuerySchema, StrictSchema
 
 
 class StaffSchema(ma.Schema):

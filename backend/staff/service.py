@@ -5,14 +5,14 @@ import re
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from backend.access import ADMIN, DEPARTMENT, PERMISSIONS, STAFF_ROLES, Principal
 from backend.audit import service as audit
 from backend.auth import service as tokens
 from backend.auth.passwords import MIN_LENGTH, hash_password, verify_password
-from backend.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
-from backend.extensions import db
+from backend.data.extensions import db
+from backend.dates.timeutil import utcnow
 from backend.staff.models import StaffMember, StaffPermission
-from backend.timeutil import utcnow
+from backend.web.access import ADMIN, DEPARTMENT, PERMISSIONS, STAFF_ROLES, Principal
+from backend.web.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 SOURCE = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")

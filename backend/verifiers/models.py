@@ -4,10 +4,10 @@ and preferential offers (SPEC §1, §4)."""
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from backend.db_types import UTCDateTime
-from backend.extensions import db
+from backend.data.extensions import db
+from backend.data.types import UTCDateTime
+from backend.dates.timeutil import utcnow
 from backend.residents.models import Town
-from backend.timeutil import utcnow
 
 VERIFIER_KINDS = ("merchant", "bank", "organisation")
 

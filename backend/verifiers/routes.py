@@ -4,8 +4,6 @@ browses current offers."""
 from flask import current_app
 from flask.views import MethodView
 
-from backend import ratelimits
-from backend.access import ADMIN, OPERATOR, RESIDENT, current_principal
 from backend.verifiers import service
 from backend.verifiers.schemas import (
     ApiKeyCreateSchema,
@@ -26,7 +24,9 @@ from backend.verifiers.schemas import (
     VerifierSchema,
     VerifierUpdateSchema,
 )
-from backend.web import Blueprint, paginate
+from backend.web import ratelimits
+from backend.web.access import ADMIN, OPERATOR, RESIDENT, current_principal
+from backend.web.api import Blueprint, paginate
 
 admin_blp = Blueprint("verifiers_admin", __name__, url_prefix="/api/v1/admin/verifiers",
                       description="Verifiers, operators and API keys (admins)")

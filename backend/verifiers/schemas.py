@@ -1,8 +1,8 @@
 import marshmallow as ma
 from marshmallow import validate
 
-from backend.schemas import AwareDateTime, LocalDateTime, QuerySchema, StrictSchema, Text
 from backend.verifiers.models import VERIFIER_KINDS
+from backend.web.schemas import AwareDateTime, LocalDateTime, QuerySchema, StrictSchema, Text
 
 
 class VerifierSchema(ma.Schema):

@@ -14,14 +14,14 @@ from sqlalchemy.orm import joinedload
 from stdnum.cn import uscc as uscc_code
 from stdnum.exceptions import ValidationError
 
-from backend.access import OPERATOR, VERIFIER_SYSTEM, Principal
 from backend.audit import service as audit
-from backend.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
-from backend.extensions import db
+from backend.data.extensions import db
+from backend.dates.timeutil import utcnow
 from backend.residents.models import Town
 from backend.settings import service as settings
-from backend.timeutil import utcnow
 from backend.verifiers.models import VERIFIER_KINDS, ApiKey, Offer, Operator, OperatorInvite, Verifier
+from backend.web.access import OPERATOR, VERIFIER_SYSTEM, Principal
+from backend.web.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
 
 API_KEY_PREFIX = "cxk"
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread

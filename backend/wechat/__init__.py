@@ -6,8 +6,8 @@ testing without WeChat credentials; everywhere else it is the HTTPS client built
 
 from flask import current_app
 
-from backend.cache import SharedStore, store
 from backend.config import ConfigError
+from backend.data.cache import SharedStore, store
 from backend.wechat.client import SendResult, TextVerdict, WeChat, WeChatClient, WeChatSession
 from backend.wechat.development import DevelopmentExchanger
 

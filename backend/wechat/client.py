@@ -21,7 +21,7 @@ from urllib.parse import urlencode, urlsplit
 
 import redis
 
-from backend.cache import SharedStore
+from backend.data.cache import SharedStore
 from backend.wechat.errors import (
     PhoneCodeInvalid,
     WeChatBusy,

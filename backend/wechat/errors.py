@@ -4,7 +4,7 @@ Messages are fixed sentences: WeChat's own ``errmsg`` and anything from the requ
 token) stay out of them, because the message is sent to the client. ``errcode`` is kept for logs.
 """
 
-from backend.errors import DomainError
+from backend.web.errors import DomainError
 
 
 class WeChatError(DomainError):

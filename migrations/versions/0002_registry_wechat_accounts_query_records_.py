@@ -8,7 +8,7 @@ Create Date: 2026-11-27 15:59:57.731741
 from alembic import op
 import sqlalchemy as sa
 
-import backend.db_types
+import backend.data.types
 
 
 # revision identifiers, used by Alembic.
@@ -60,8 +60,8 @@ def upgrade():
     sa.Column('village_id', sa.Integer(), nullable=False),
     sa.Column('town_id', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('created_at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("status IN ('active', 'moved', 'deceased')", name=op.f('ck_residents_status')),
     sa.ForeignKeyConstraint(['household_id'], ['households.id'], name=op.f('fk_residents_household_id_households')),
     sa.ForeignKeyConstraint(['town_id'], ['towns.id'], name=op.f('fk_residents_town_id_towns')),
@@ -79,7 +79,7 @@ def upgrade():
     op.create_table('query_records',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('resident_id', sa.Integer(), nullable=False),
-    sa.Column('at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_kind', sa.String(length=16), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('actor_role', sa.String(length=20), nullable=False),
@@ -97,9 +97,9 @@ def upgrade():
     sa.Column('openid', sa.String(length=64), nullable=False),
     sa.Column('unionid', sa.String(length=64), nullable=True),
     sa.Column('resident_id', sa.Integer(), nullable=True),
-    sa.Column('bound_at', backend.db_types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('created_at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('last_login_at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('bound_at', backend.data.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_login_at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_wechat_accounts_resident_id_residents')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_wechat_accounts')),
     sa.UniqueConstraint('openid', name=op.f('uq_wechat_accounts_openid')),
@@ -107,7 +107,7 @@ def upgrade():
     )
     op.create_table('notice_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('object_type', sa.String(length=40), nullable=True),

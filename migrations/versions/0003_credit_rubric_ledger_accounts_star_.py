@@ -8,7 +8,7 @@ Create Date: 2026-11-27 16:03:16.781983
 from alembic import op
 import sqlalchemy as sa
 
-import backend.db_types
+import backend.data.types
 
 
 # revision identifiers, used by Alembic.
@@ -43,8 +43,8 @@ def upgrade():
     sa.Column('caps_stars_at', sa.Integer(), nullable=True),
     sa.Column('town_id', sa.Integer(), nullable=True),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("(kind = 'bonus' AND points > 0) OR (kind = 'penalty' AND points < 0)", name=op.f('ck_rubric_items_sign')),
     sa.CheckConstraint("kind IN ('bonus', 'penalty')", name=op.f('ck_rubric_items_kind')),
     sa.CheckConstraint("severity IS NULL OR severity IN ('minor', 'general', 'serious')", name=op.f('ck_rubric_items_severity')),
@@ -63,8 +63,8 @@ def upgrade():
     sa.Column('stars', sa.Integer(), nullable=False),
     sa.Column('ceiling_stars', sa.Integer(), nullable=True),
     sa.Column('capped_by', sa.String(length=40), nullable=True),
-    sa.Column('next_expiry_at', backend.db_types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('updated_at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_expiry_at', backend.data.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['resident_id'], ['residents.id'], name=op.f('fk_credit_accounts_resident_id_residents')),
     sa.PrimaryKeyConstraint('resident_id', name=op.f('pk_credit_accounts'))
     )
@@ -86,13 +86,13 @@ def upgrade():
     sa.Column('repairable', sa.Boolean(), nullable=False),
     sa.Column('min_disclosure_days', sa.Integer(), nullable=False),
     sa.Column('max_disclosure_days', sa.Integer(), nullable=False),
-    sa.Column('occurred_at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('effective_until', backend.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('occurred_at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('effective_until', backend.data.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('source', sa.String(length=64), nullable=False),
     sa.Column('source_ref', sa.String(length=128), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
     sa.Column('status', sa.String(length=10), nullable=False),
-    sa.Column('created_at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by_kind', sa.String(length=16), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("status IN ('active', 'disputed', 'repaired', 'voided')", name=op.f('ck_credit_events_status')),
@@ -110,7 +110,7 @@ def upgrade():
     sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('from_status', sa.String(length=10), nullable=False),
     sa.Column('to_status', sa.String(length=10), nullable=False),
-    sa.Column('at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('actor_kind', sa.String(length=16), nullable=False),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('reason', sa.Text(), nullable=False),

@@ -8,7 +8,7 @@ Create Date: 2026-11-27 16:21:17.337768
 from alembic import op
 import sqlalchemy as sa
 
-import backend.db_types
+import backend.data.types
 
 
 # revision identifiers, used by Alembic.
@@ -29,8 +29,8 @@ def upgrade():
     sa.Column('address', sa.String(length=200), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('status_reason', sa.Text(), nullable=True),
-    sa.Column('created_at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind IN ('merchant', 'bank', 'organisation')", name=op.f('ck_verifiers_kind')),
     sa.CheckConstraint("status IN ('active', 'suspended')", name=op.f('ck_verifiers_status')),
     sa.ForeignKeyConstraint(['town_id'], ['towns.id'], name=op.f('fk_verifiers_town_id_towns')),
@@ -48,10 +48,10 @@ def upgrade():
     sa.Column('prefix', sa.String(length=16), nullable=False),
     sa.Column('key_hash', sa.String(length=64), nullable=False),
     sa.Column('label', sa.String(length=100), nullable=True),
-    sa.Column('created_at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),
-    sa.Column('last_used_at', backend.db_types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('revoked_at', backend.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', backend.data.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', backend.data.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['created_by'], ['staff_members.id'], name=op.f('fk_api_keys_created_by_staff_members')),
     sa.ForeignKeyConstraint(['verifier_id'], ['verifiers.id'], name=op.f('fk_api_keys_verifier_id_verifiers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_api_keys')),
@@ -66,12 +66,12 @@ def upgrade():
     sa.Column('title', sa.String(length=100), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
     sa.Column('min_stars', sa.Integer(), nullable=False),
-    sa.Column('valid_from', backend.db_types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('valid_to', backend.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('valid_from', backend.data.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('valid_to', backend.data.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('quota_per_resident', sa.Integer(), nullable=True),
     sa.Column('withdrawn', sa.Boolean(), nullable=False),
-    sa.Column('created_at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('updated_at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
     sa.CheckConstraint('min_stars BETWEEN 1 AND 5', name=op.f('ck_offers_min_stars')),
     sa.CheckConstraint('valid_to > valid_from', name=op.f('ck_offers_period')),
     sa.ForeignKeyConstraint(['verifier_id'], ['verifiers.id'], name=op.f('fk_offers_verifier_id_verifiers')),
@@ -84,10 +84,10 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('verifier_id', sa.Integer(), nullable=False),
     sa.Column('code_hash', sa.String(length=64), nullable=False),
-    sa.Column('expires_at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('created_at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),
-    sa.Column('used_at', backend.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('used_at', backend.data.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('used_by_account_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['created_by'], ['staff_members.id'], name=op.f('fk_operator_invites_created_by_staff_members')),
     sa.ForeignKeyConstraint(['used_by_account_id'], ['wechat_accounts.id'], name=op.f('fk_operator_invites_used_by_account_id_wechat_accounts')),
@@ -102,8 +102,8 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('verifier_id', sa.Integer(), nullable=False),
     sa.Column('account_id', sa.Integer(), nullable=False),
-    sa.Column('added_at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('removed_at', backend.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('added_at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('removed_at', backend.data.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['account_id'], ['wechat_accounts.id'], name=op.f('fk_operators_account_id_wechat_accounts')),
     sa.ForeignKeyConstraint(['verifier_id'], ['verifiers.id'], name=op.f('fk_operators_verifier_id_verifiers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_operators'))

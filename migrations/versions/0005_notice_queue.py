@@ -8,7 +8,7 @@ Create Date: 2026-11-27 16:38:26.009549
 from alembic import op
 import sqlalchemy as sa
 
-import backend.db_types
+import backend.data.types
 
 
 # revision identifiers, used by Alembic.

@@ -8,7 +8,7 @@ Create Date: 2026-11-27 16:26:54.519096
 from alembic import op
 import sqlalchemy as sa
 
-import backend.db_types
+import backend.data.types
 
 
 # revision identifiers, used by Alembic.
@@ -26,9 +26,9 @@ def upgrade():
     sa.Column('public_key', sa.Text(), nullable=False),
     sa.Column('private_sealed', sa.LargeBinary(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
-    sa.Column('created_at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('retired_at', backend.db_types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('published_until', backend.db_types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('retired_at', backend.data.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('published_until', backend.data.types.UTCDateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('kid', name=op.f('pk_signing_keys'))
     )
     with op.batch_alter_table('signing_keys', schema=None) as batch_op:
@@ -37,7 +37,7 @@ def upgrade():
     op.create_table('verifications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('jti', sa.String(length=64), nullable=False),
-    sa.Column('at', backend.db_types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('at', backend.data.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('resident_id', sa.Integer(), nullable=False),
     sa.Column('verifier_id', sa.Integer(), nullable=False),
     sa.Column('operator_id', sa.Integer(), nullable=True),

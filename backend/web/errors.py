@@ -1,6 +1,6 @@
 """Domain errors: each carries an HTTP status and a ``reason`` word (SPEC §10).
 
-Services raise these; ``backend.web.Api`` maps them to the JSON error body in one place.
+Services raise these; ``backend.web.api.Api`` maps them to the JSON error body in one place.
 """
 
 from http import HTTPStatus

@@ -11,7 +11,7 @@ from typing import BinaryIO, NamedTuple
 
 from flask import request
 
-from backend.errors import DomainError, InvalidInput
+from backend.web.errors import DomainError, InvalidInput
 
 CSV_TYPES = ("text/csv", "application/csv")
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")

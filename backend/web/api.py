@@ -7,9 +7,9 @@ import marshmallow as ma
 from flask import request
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
-from backend.access import AccessRule, guarded
-from backend.db_types import MAX_DB_INTEGER
-from backend.errors import DomainError, default_reason
+from backend.data.types import MAX_DB_INTEGER
+from backend.web.access import AccessRule, guarded
+from backend.web.errors import DomainError, default_reason
 
 log = logging.getLogger(__name__)
 
@@ -135,7 +135,7 @@ class Blueprint(flask_smorest.Blueprint):
 
 def paginate(statement, pagination_parameters) -> list:
     """One page of ``statement`` for a ``@blp.paginate()`` view; fills in the X-Pagination total."""
-    from backend.extensions import db
+    from backend.data.extensions import db
 
     page = db.paginate(statement, page=pagination_parameters.page, per_page=pagination_parameters.page_size,
                        error_out=False)

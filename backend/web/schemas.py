@@ -5,7 +5,7 @@ from datetime import timedelta, timezone
 
 import marshmallow as ma
 
-from backend.timeutil import as_local
+from backend.dates.timeutil import as_local
 
 # Before 1901 the zone database gives Shanghai its local mean time, +08:05:43, an offset RFC 3339
 # cannot write; such times are shown at the standard offset instead.
@@ -92,7 +92,7 @@ class IdNumber(ma.fields.String):
     """An ID number (身份证号), checked and normalised (SPEC §2); the message never repeats the number."""
 
     def _deserialize(self, value, attr, data, **kwargs):
-        from backend.id_numbers import InvalidIdNumber, validate_id_number
+        from backend.privacy.id_numbers import InvalidIdNumber, validate_id_number
 
         text = super()._deserialize(value, attr, data, **kwargs)
         try:

@@ -11,7 +11,7 @@ import time
 from flask import current_app, request
 from limits import parse
 
-from backend.errors import RateLimited
+from backend.web.errors import RateLimited
 
 
 def client_ip() -> str:

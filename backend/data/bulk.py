@@ -15,7 +15,7 @@ from sqlalchemy import Column, MetaData, Table, select, text, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.types import TypeDecorator
 
-from backend.extensions import db
+from backend.data.extensions import db
 
 BATCH = 5000
 

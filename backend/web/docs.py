@@ -5,7 +5,7 @@ from pathlib import Path
 import swagger_ui_bundle
 from flask import Blueprint, send_from_directory
 
-from backend.access import AccessRule, guarded
+from backend.web.access import AccessRule, guarded
 
 ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
 DOCUMENTATION = AccessRule(None, limited=False)

@@ -1,6 +1,6 @@
 """Who may call what: roles, permissions, the authenticated principal and the access rule of each view.
 
-Every view states its rule with ``Blueprint.access`` or ``Blueprint.public`` (``backend.web``); a test
+Every view states its rule with ``Blueprint.access`` or ``Blueprint.public`` (``backend.web.api``); a test
 walks the URL map and refuses any route without one, so nothing is reachable by omission.
 """
 
@@ -10,7 +10,8 @@ from functools import wraps
 
 from flask import current_app, has_request_context, request
 
-from backend.errors import Forbidden, Unauthenticated
+from backend.web import ratelimits
+from backend.web.errors import Forbidden, Unauthenticated
 
 RESIDENT = "resident"
 OPERATOR = "operator"
@@ -82,6 +83,16 @@ def register_principal_loader(kind: str, loader: Callable[[dict], Principal]) ->
     _principal_loaders[kind] = loader
 
 
+# function(access token) returning its checked claims, or raising Unauthenticated (the auth domain's).
+_token_checker: list[Callable[[str], dict]] = []
+
+
+def register_token_checker(checker: Callable[[str], dict]) -> None:
+    """``checker`` verifies a bearer access token and returns its claims; the auth domain registers it,
+    so this lower layer never imports that domain."""
+    _token_checker[:] = [checker]
+
+
 _PRINCIPAL = "chengxin.principal"
 
 
@@ -100,9 +111,7 @@ def authenticate() -> Principal | None:
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("Send the access token as 'Authorization: Bearer <token>'.",
                               reason="token_invalid")
-    from backend.auth import service as auth_service
-
-    claims = auth_service.verify_access_token(token.strip())
+    claims = _token_checker[0](token.strip())
     loader = _principal_loaders.get(claims.get("knd"))
     if loader is None:
         raise Unauthenticated("This token is not valid.", reason="token_invalid")
@@ -118,8 +127,6 @@ def check(rule: AccessRule) -> Principal | None:
     """Enforce ``rule`` for the current request and return the caller."""
     if rule.public:
         if rule.limited:
-            from backend import ratelimits
-
             ratelimits.public_request()
         if rule.optional_auth and request.headers.get("Authorization"):
             return authenticate()

@@ -17,16 +17,16 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from backend import bulk
 from backend.credit import importing, ledger
 from backend.credit.default_rubric import CITY_WIDE, LOCAL, load_default_rubric
-from backend.extensions import db
-from backend.id_numbers import with_check_digit
-from backend.imports import Row
-from backend.personal_data import lookup_hasher, sealer
+from backend.data import bulk
+from backend.data.extensions import db
+from backend.data.import_files import Row
+from backend.dates.timeutil import SHANGHAI, local_today, utcnow
+from backend.privacy.id_numbers import with_check_digit
+from backend.privacy.sealing import lookup_hasher, sealer
 from backend.residents.models import Household, Resident, Town, Village
 from backend.residents.service import normalise_name
-from backend.timeutil import SHANGHAI, local_today, utcnow
 
 # The towns and streets of Jiangyin, with a rough share of its population each.
 TOWNS = (

@@ -12,14 +12,14 @@ from sqlalchemy import func, select
 from backend.accounts.models import WeChatAccount
 from backend.credit import service as credit
 from backend.credit.default_rubric import load_default_rubric
-from backend.extensions import db
-from backend.id_numbers import with_check_digit
-from backend.imports import Row
+from backend.data.extensions import db
+from backend.data.import_files import Row
+from backend.dates.timeutil import utcnow
+from backend.privacy.id_numbers import with_check_digit
 from backend.residents import service as residents_service
 from backend.residents.models import Resident
 from backend.staff import service as staff_service
 from backend.staff.models import StaffMember
-from backend.timeutil import utcnow
 from backend.wechat.development import DevelopmentExchanger
 
 DEMO_STAFF = [

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
 
-from backend.timeutil import as_utc
+from backend.dates.timeutil import as_utc
 
 # The largest Integer column value, id, LIMIT or OFFSET: 32-bit on PostgreSQL, which refuses a larger one.
 MAX_DB_INTEGER = 2**31 - 1

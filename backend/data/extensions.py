@@ -5,7 +5,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
-from backend.db_types import MAX_DB_INTEGER
+from backend.data.types import MAX_DB_INTEGER
 
 # Stable constraint names keep Alembic migrations identical on PostgreSQL and SQLite.
 NAMING_CONVENTION = {

@@ -1,0 +1,2 @@
+"""Storage mechanisms every domain shares: the database object and column types, the shared store
+(Redis or its in-process stand-in), set-based bulk writes and the reading of import files."""

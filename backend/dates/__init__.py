@@ -1,0 +1,1 @@
+"""Time as the product speaks it: UTC stored, Asia/Shanghai shown, and the mainland's working days."""
