@@ -60,11 +60,13 @@ def _ratelimit_storage(config) -> str:
 def _init_extensions(app: Flask) -> None:
     from flask_limiter import Limiter
 
+    from backend import i18n
     from backend.data import cache
     from backend.data.extensions import db, migrate
     from backend.web.api import Api
     from backend.web.ratelimits import client_ip
 
+    i18n.init_app(app)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(project_root() / "migrations"), render_as_batch=True,
                      compare_type=True)

@@ -8,7 +8,7 @@ from backend.config import project_root
 from backend.web.access import ROLES, AccessRule, authenticate, check, routes, rule_of, table_markdown
 from backend.web.errors import Forbidden
 
-DOCS = project_root() / "miniprogram_api_docs" / "authorisation.md"
+DOCS = project_root() / "miniprogram_api_docs" / "en" / "authorisation.md"
 
 
 def sample_path(rule) -> str:
@@ -84,7 +84,7 @@ def test_permission_routes_refuse_staff_without_the_permission(app, client, staf
 def test_authorisation_table_in_the_guide_matches_the_code(app):
     with open(DOCS, encoding="utf-8") as handle:
         documented = handle.read()
-    assert documented == table_markdown(app), "regenerate: flask access table > miniprogram_api_docs/authorisation.md"
+    assert documented == table_markdown(app), "regenerate: flask access table > miniprogram_api_docs/en/authorisation.md"
 
 
 @pytest.mark.parametrize("path", ["/api/v1/health", "/api/v1/openapi.json", "/api/v1/docs"])

@@ -48,7 +48,7 @@ class DomainError(Exception):
         payload = {
             "code": self.status,
             "status": HTTPStatus(self.status).phrase,
-            "message": self.message,
+            "message": str(self.message),
             "reason": self.reason,
         }
         if self.errors:
