@@ -84,7 +84,8 @@ def test_permission_routes_refuse_staff_without_the_permission(app, client, staf
 def test_authorisation_table_in_the_guide_matches_the_code(app):
     with open(DOCS, encoding="utf-8") as handle:
         documented = handle.read()
-    assert documented == table_markdown(app), "regenerate: flask access table > miniprogram_api_docs/en/authorisation.md"
+    assert documented == table_markdown(app), \
+        "regenerate: flask access table > miniprogram_api_docs/en/authorisation.md"
 
 
 @pytest.mark.parametrize("path", ["/api/v1/health", "/api/v1/openapi.json", "/api/v1/docs"])
