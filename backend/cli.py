@@ -64,13 +64,15 @@ access_cli = AppGroup("access", help="Who may call what.")
 
 
 @access_cli.command("table")
-def access_table():
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="The guide's language: en for miniprogram_api_docs/en/, zh for miniprogram_api_docs/.")
+def access_table(lang):
     """Print the authorisation table (Markdown) from the views' own rules."""
     from flask import current_app
 
     from backend.web.access import table_markdown
 
-    click.echo(table_markdown(current_app), nl=False)
+    click.echo(table_markdown(current_app, lang), nl=False)
 
 
 credit_cli = AppGroup("credit", help="Credit points.")
