@@ -5,6 +5,7 @@ from flask.cli import AppGroup
 
 from backend.demo import load as demo
 from backend.staff import service as staff_service
+from backend.web.access import TABLE_LANGUAGES
 from backend.web.errors import DomainError
 
 users_cli = AppGroup("users", help="Staff accounts.")
@@ -64,13 +65,15 @@ access_cli = AppGroup("access", help="Who may call what.")
 
 
 @access_cli.command("table")
-def access_table():
+@click.option("--lang", type=click.Choice(TABLE_LANGUAGES), default="en", show_default=True,
+              help="The guide's language: en for miniprogram_api_docs/en/, zh for miniprogram_api_docs/.")
+def access_table(lang):
     """Print the authorisation table (Markdown) from the views' own rules."""
     from flask import current_app
 
     from backend.web.access import table_markdown
 
-    click.echo(table_markdown(current_app), nl=False)
+    click.echo(table_markdown(current_app, lang), nl=False)
 
 
 credit_cli = AppGroup("credit", help="Credit points.")

@@ -5,10 +5,21 @@ import re
 import pytest
 
 from backend.config import project_root
-from backend.web.access import ROLES, AccessRule, authenticate, check, routes, rule_of, table_markdown
+from backend.web.access import (
+    ROLES,
+    TABLE_FILES,
+    TABLE_LANGUAGES,
+    TABLE_TEXT,
+    AccessRule,
+    authenticate,
+    check,
+    routes,
+    rule_of,
+    table_markdown,
+)
 from backend.web.errors import Forbidden
 
-DOCS = project_root() / "miniprogram_api_docs" / "en" / "authorisation.md"
+GUIDE = project_root() / "miniprogram_api_docs"
 
 
 def sample_path(rule) -> str:
@@ -81,11 +92,26 @@ def test_permission_routes_refuse_staff_without_the_permission(app, client, staf
         assert response.get_json()["reason"] == "permission_required"
 
 
-def test_authorisation_table_in_the_guide_matches_the_code(app):
-    with open(DOCS, encoding="utf-8") as handle:
-        documented = handle.read()
-    assert documented == table_markdown(app), \
-        "regenerate: flask access table > miniprogram_api_docs/en/authorisation.md"
+@pytest.mark.parametrize("lang", TABLE_LANGUAGES)
+def test_authorisation_table_in_the_guide_matches_the_code(app, lang):
+    documented = (GUIDE / TABLE_FILES[lang]).read_text(encoding="utf-8")
+    assert documented == table_markdown(app, lang), \
+        f"regenerate: flask access table --lang {lang} > miniprogram_api_docs/{TABLE_FILES[lang]}"
+
+
+@pytest.mark.parametrize("lang", TABLE_LANGUAGES)
+def test_every_role_is_explained_on_the_authorisation_page(lang):
+    assert set(TABLE_TEXT[lang]["roles"]) == set(ROLES)
+
+
+def test_authorisation_table_speaks_its_language(app):
+    english, chinese = table_markdown(app, "en"), table_markdown(app, "zh")
+    assert english.startswith("# Authorisation table\n") and "| method | path | allowed |" in english
+    assert chinese.startswith("# 接口权限表\n") and "| 方法 | 路径 | 允许调用 |" in chinese
+    # Paths and role names are the code's in both.
+    assert "| GET | `/api/v1/admin/staff` | admin |" in english
+    assert "| GET | `/api/v1/admin/staff` | admin |" in chinese
+    assert "公开（按 IP 限流）" in chinese and "public (per-IP limit)" not in chinese
 
 
 @pytest.mark.parametrize("path", ["/api/v1/health", "/api/v1/openapi.json", "/api/v1/docs"])
