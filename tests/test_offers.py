@@ -12,6 +12,7 @@ from backend.data.extensions import db
 from backend.dates.timeutil import SHANGHAI, utcnow
 from backend.verifiers import service
 from backend.verifiers.models import Offer
+from tests.conftest import change_settings
 
 OFFERS = "/api/v1/merchant/offers"
 PUBLIC = "/api/v1/public/offers"
@@ -378,8 +379,8 @@ def test_the_public_list_refuses_bad_filters(client, query):
     assert list(query)[0] in response.get_json()["errors"]["query"]
 
 
-def test_the_public_list_is_rate_limited_per_ip(app, client, monkeypatch):
-    monkeypatch.setitem(app.config, "RATELIMIT_PUBLIC", "2 per minute")
+def test_the_public_list_is_rate_limited_per_ip(app, client):
+    change_settings({"limits.public_per_minute": 2})
     assert [client.get(PUBLIC).status_code for _ in range(2)] == [200, 200]
     refused = client.get(PUBLIC)
     assert (refused.status_code, refused.get_json()["reason"]) == (429, "rate_limited")

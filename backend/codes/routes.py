@@ -46,8 +46,9 @@ class CreditCodePng(MethodView):
                      description="the code as a PNG; its expiry is in the X-Expires-At header")
     def get(self, query):
         """A fresh credit code as a PNG image"""
-        issued = service.issue(bound_resident(current_principal()), query["scope"])
-        return Response(service.qr_png(issued.token), mimetype="image/png",
+        principal = current_principal()
+        issued, image = service.issue_png(principal.id, bound_resident(principal), query["scope"])
+        return Response(image, mimetype="image/png",
                         headers={"Cache-Control": "no-store", "X-Expires-At": as_local(issued.expires_at).isoformat()})
 
 

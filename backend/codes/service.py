@@ -33,6 +33,7 @@ from backend.credit.levels import level_name
 from backend.credit.models import CreditAccount, CreditEvent
 from backend.data.extensions import db
 from backend.dates.timeutil import SHANGHAI, utcnow
+from backend.i18n import _
 from backend.privacy.masking import mask_name
 from backend.privacy.sealing import open_sealed
 from backend.query_records import service as query_records
@@ -41,6 +42,7 @@ from backend.residents.service import ResidentNotActive
 from backend.settings import service as settings
 from backend.verifiers.models import Offer
 from backend.verifiers.service import current_offers_clause
+from backend.web import ratelimits
 from backend.web.access import OPERATOR, VERIFIER_SYSTEM, Principal
 from backend.web.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
@@ -123,6 +125,18 @@ def issue(resident: Resident, scope: str) -> IssuedCode:
               "iat": int(now.timestamp()), "exp": int(expires.timestamp()), "jti": secrets.token_urlsafe(16)}
     token = jwt.encode(claims, signer, algorithm=keys.ALGORITHM, headers={"kid": kid})
     return IssuedCode(token, expires)
+
+
+PNG_LIMIT = ratelimits.Limit("credit-code-png", "limits.credit_code_png_per_minute", ratelimits.MINUTE,
+                             _("Too many code images in a minute; show the one you have."))
+
+
+def issue_png(account_id: int, resident: Resident, scope: str) -> tuple[IssuedCode, bytes]:
+    """A fresh code drawn as a PNG; images are limited per account (drawing one costs far more than
+    signing a code)."""
+    ratelimits.attempt(PNG_LIMIT, account_id)
+    issued = issue(resident, scope)
+    return issued, qr_png(issued.token)
 
 
 def _qr(token: str) -> qrcode.QRCode:
