@@ -321,6 +321,7 @@ def test_invite_expires_after_seven_days_by_default(client, admin):
     record = db.session.scalar(select(AuditRecord).where(AuditRecord.action == "verifier.invite"))
     assert record.object_id == str(shop["id"])
     assert body["invite_code"] not in repr((record.before, record.after, record.note))
+    assert record.after["expires_at"] == body["expires_at"], "shown in Asia/Shanghai with +08:00, as the answer"
 
 
 def test_invite_lifetime_follows_the_setting(client, admin):

@@ -14,11 +14,7 @@ from backend.codes.schemas import (
     VerificationRequestSchema,
     VerificationResultSchema,
 )
-from backend.data.extensions import db
 from backend.dates.timeutil import as_local
-from backend.privacy.masking import mask_name
-from backend.privacy.sealing import open_sealed
-from backend.residents.models import Resident
 from backend.web.access import OPERATOR, RESIDENT, VERIFIER_SYSTEM, current_principal
 from backend.web.api import Blueprint, paginate
 
@@ -73,12 +69,8 @@ class MerchantVerifications(MethodView):
     @verify_blp.paginate()
     def get(self, pagination_parameters):
         """My verifier's verifications, newest first (names masked)"""
-        items = paginate(service.history(current_principal().extra["verifier_id"]), pagination_parameters)
-        names = {r.id: r.name_sealed for r in db.session.scalars(
-            db.select(Resident).where(Resident.id.in_({v.resident_id for v in items})))}
-        return [{"id": v.id, "at": v.at, "masked_name": mask_name(open_sealed("name", names[v.resident_id])),
-                 "purpose": v.purpose, "scope": v.scope, "stars": v.stars, "offer_id": v.offer_id,
-                 "redeemed": v.redeemed, "admitted": v.admitted} for v in items]
+        page = paginate(service.history(current_principal().extra["verifier_id"]), pagination_parameters)
+        return service.describe_history(page)
 
 
 @jwks_blp.route("/jwks.json")

@@ -173,7 +173,7 @@ def create_invite(actor: Principal | None, verifier_id: int) -> tuple[str, Opera
     db.session.add(invite)
     db.session.flush()
     audit.record(actor, "verifier.invite", "verifier", verifier.id, after={"invite_id": invite.id,
-                                                                          "expires_at": invite.expires_at.isoformat()})
+                                                                          "expires_at": invite.expires_at})
     db.session.commit()
     return code, invite
 
@@ -346,8 +346,8 @@ def create_offer(actor: Principal | None, verifier_id: int, **fields) -> Offer:
 
 
 def _offer_snapshot(offer: Offer) -> dict:
-    return {"title": offer.title, "min_stars": offer.min_stars, "valid_from": offer.valid_from.isoformat(),
-            "valid_to": offer.valid_to.isoformat(), "quota_per_resident": offer.quota_per_resident,
+    return {"title": offer.title, "min_stars": offer.min_stars, "valid_from": offer.valid_from,
+            "valid_to": offer.valid_to, "quota_per_resident": offer.quota_per_resident,
             "withdrawn": offer.withdrawn}
 
 
