@@ -78,7 +78,11 @@ class PublicRubric(MethodView):
     @public_blp.arguments(PublicRubricQuery, location="query")
     @public_blp.response(200, RubricGroupSchema(many=True))
     def get(self, query):
-        """The published rubric, grouped by category; with ?town= also that town's local items"""
+        """The published rubric, grouped by category; with ?town= also that town's local items
+
+        One bounded document, not paginated: the only list of the API without pages (SPEC §10). It holds
+        the active items of the 100+N standard, a few hundred at most, so fetch it whole and cache it.
+        """
         return rubric.public_rubric(query.get("town"))
 
 
