@@ -4,6 +4,7 @@ under REDIS_PREFIX and name nobody in clear; the limits are settings with the de
 daily ones reset at 00:00 Asia/Shanghai."""
 
 from datetime import datetime
+from types import SimpleNamespace
 
 import pytest
 import redis
@@ -165,7 +166,7 @@ def test_a_daily_limit_resets_at_midnight_in_china_and_says_so(client, residents
 
     def at(text):
         moment = datetime.fromisoformat(text).timestamp()
-        monkeypatch.setattr(ratelimits.time, "time", lambda: moment)
+        monkeypatch.setattr(ratelimits, "time", SimpleNamespace(time=lambda: moment))
 
     at("2026-03-01T23:59:30+08:00")
     assert client.post(IDENTITY, json=wrong, headers=headers).status_code == 404
