@@ -28,15 +28,15 @@ def create_app(test_config: dict | None = None) -> Flask:
         API_SPEC_OPTIONS={"components": {"securitySchemes": {
             "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}},
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
-        RATELIMIT_STORAGE_URI=_ratelimit_storage(app.config),
-        RATELIMIT_KEY_PREFIX=app.config["REDIS_PREFIX"] + "rl",
-        RATELIMIT_HEADERS_ENABLED=True,
+        **_ratelimit_storage(app.config),
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,
         JSON_SORT_KEYS=False,
     )
     logging.basicConfig(level=app.config["LOG_LEVEL"])
-    if app.config["CHENGXIN_ENV"] == "production":
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+    if app.config["TRUSTED_PROXIES"]:
+        # Only the addresses the trusted proxies appended are believed; without them the socket's is.
+        proxies = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
     _init_extensions(app)
     _register_domains(app)
@@ -51,10 +51,10 @@ def _engine_options(url: str) -> dict:
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
 
 
-def _ratelimit_storage(config) -> str:
-    from backend.web.ratelimits import storage_uri
+def _ratelimit_storage(config) -> dict:
+    from backend.web.ratelimits import storage_options
 
-    return storage_uri(config)
+    return storage_options(config)
 
 
 def _init_extensions(app: Flask) -> None:
@@ -111,15 +111,18 @@ def _register_domains(app: Flask) -> None:
     from backend.query_records.routes import blp as query_records_blp
     from backend.ratings import routes as rating_routes
     from backend.residents.routes import blp as residents_blp
+    from backend.settings import service as settings_service
     from backend.settings.routes import blp as settings_blp
     from backend.staff import service as staff_service
     from backend.staff.routes import blp as staff_blp
     from backend.verifiers import routes as verifier_routes
+    from backend.web import ratelimits
     from backend.web.access import API_KEY, register_principal_loader, register_token_checker
     from backend.web.docs import blp as docs_blp
     from backend.web.docs import guard_documentation_views
 
     register_token_checker(auth_service.verify_access_token)
+    ratelimits.read_allowances_with(settings_service.get)
     register_principal_loader("staff", staff_service.principal_from_claims)
     auth_service.register_role_provider("staff", staff_service.roles_of)
     register_principal_loader("wechat", accounts_service.principal_from_claims)

@@ -117,3 +117,36 @@ def keys_rotate():
 
     key = rotate()
     click.echo(f"new active key {key.kid}")
+
+
+@keys_cli.command("retire")
+@click.argument("kid")
+def keys_retire(kid):
+    """Withdraw a key at once (it was compromised): it verifies nothing from now on, so codes it signed
+    that are still alive are refused; a new active key takes over when it was the active one."""
+    from backend.codes.keys import KeyNotFound, retire
+
+    try:
+        key, successor = retire(kid)
+    except KeyNotFound as exc:
+        raise click.ClickException(f"no signing key has the kid {kid}") from exc
+    click.echo(f"key {key.kid} retired: it verifies nothing from now on and is no longer published")
+    if successor is not None:
+        click.echo(f"new active key {successor.kid}")
+
+
+@keys_cli.command("list")
+def keys_list():
+    """Every signing key: kid, created, and whether it signs, is published, or was withdrawn."""
+    from backend.codes.keys import every_key
+    from backend.dates.timeutil import as_local, utcnow
+
+    now = utcnow()
+    for key in every_key():
+        if key.active:
+            state = "active: signs new codes"
+        elif key.published_until and key.published_until > now:
+            state = f"rotated out: verifies until {as_local(key.published_until).isoformat()}"
+        else:
+            state = f"withdrawn since {as_local(key.published_until or key.retired_at).isoformat()}"
+        click.echo(f"{key.kid}  created {as_local(key.created_at).isoformat()}  {state}")

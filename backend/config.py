@@ -9,6 +9,7 @@ import json
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ENVIRONMENTS = ("production", "development", "testing")
 SECRET_NAMES = ("SECRET_KEY", "DATA_ENCRYPTION_KEY", "LOOKUP_HASH_KEY")
@@ -27,18 +28,23 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "WECHAT_SECRET": ("none", "mini-program AppSecret"),
     "WECHAT_API_BASE": (DEFAULT_WECHAT_API_BASE, "base URL of the WeChat API"),
     "WECHAT_TEMPLATE_IDS": ("{}", "JSON object: notice kind -> subscribe-message template id"),
-    "RATELIMIT_PUBLIC": ("120 per minute", "per-IP limit of public endpoints"),
-    "RATELIMIT_STAFF_LOGIN_FAILURES": ("5 per 15 minutes", "failed staff logins per username"),
-    "RATELIMIT_API_KEY": ("600 per minute", "requests per bank-system API key"),
+    "TRUSTED_PROXIES": ("0", "how many proxies in front of the app append to X-Forwarded-For; 0: the socket "
+                              "address is the client"),
     "LOG_LEVEL": ("INFO", "Python logging level"),
     "PORT": ("5000", "port of `make run`"),
 }
 
 
+# Variables of earlier versions whose values are now settings admins change at /api/v1/admin/settings.
+REPLACED_BY_SETTINGS = {
+    "RATELIMIT_PUBLIC": "limits.public_per_minute",
+    "RATELIMIT_STAFF_LOGIN_FAILURES": "limits.staff_login_failures_per_15_minutes",
+    "RATELIMIT_API_KEY": "limits.api_key_per_minute",
+}
+
+
 class ConfigError(RuntimeError):
     """The configuration cannot run the app; the message says what is missing."""
-
-
 
 
 def project_root() -> Path:
@@ -88,6 +94,10 @@ def build_config(environ: dict | None = None, overrides: dict | None = None,
     env = get("CHENGXIN_ENV", "production")
     if env not in ENVIRONMENTS:
         raise ConfigError(f"CHENGXIN_ENV must be one of {', '.join(ENVIRONMENTS)}, not {env!r}")
+    for name, setting in REPLACED_BY_SETTINGS.items():
+        if get(name) is not None:
+            raise ConfigError(f"{name} is no longer read: the limit is the setting {setting}, "
+                              "changed at /api/v1/admin/settings; unset the variable")
 
     config = {
         "CHENGXIN_ENV": env,
@@ -99,9 +109,7 @@ def build_config(environ: dict | None = None, overrides: dict | None = None,
         "WECHAT_SECRET": get("WECHAT_SECRET"),
         "WECHAT_API_BASE": get("WECHAT_API_BASE", DEFAULT_WECHAT_API_BASE).rstrip("/"),
         "WECHAT_TEMPLATE_IDS": _template_ids(get("WECHAT_TEMPLATE_IDS", "{}")),
-        "RATELIMIT_PUBLIC": get("RATELIMIT_PUBLIC", "120 per minute"),
-        "RATELIMIT_STAFF_LOGIN_FAILURES": get("RATELIMIT_STAFF_LOGIN_FAILURES", "5 per 15 minutes"),
-        "RATELIMIT_API_KEY": get("RATELIMIT_API_KEY", "600 per minute"),
+        "TRUSTED_PROXIES": _trusted_proxies(get("TRUSTED_PROXIES", "0")),
         "LOG_LEVEL": get("LOG_LEVEL", "INFO"),
     }
 
@@ -117,11 +125,24 @@ def build_config(environ: dict | None = None, overrides: dict | None = None,
     _check(config)
     config["DATA_ENCRYPTION_KEY_BYTES"] = decode_key("DATA_ENCRYPTION_KEY", config["DATA_ENCRYPTION_KEY"])
     config["LOOKUP_HASH_KEY_BYTES"] = decode_key("LOOKUP_HASH_KEY", config["LOOKUP_HASH_KEY"])
+    if config["DATA_ENCRYPTION_KEY_BYTES"] == config["LOOKUP_HASH_KEY_BYTES"]:
+        raise ConfigError("LOOKUP_HASH_KEY must differ from DATA_ENCRYPTION_KEY: look-up hashes are never made "
+                          "with the key that encrypts")
     config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
     config["USE_DEVELOPMENT_WECHAT"] = env in ("development", "testing") and not config["WECHAT_APPID"]
     for key, value in overrides.items():
         config.setdefault(key, value)
     return config
+
+
+def _trusted_proxies(value) -> int:
+    try:
+        count = int(value)
+    except (TypeError, ValueError):
+        count = -1
+    if isinstance(value, bool) or count < 0 or count > 10:
+        raise ConfigError("TRUSTED_PROXIES must be a whole number from 0 to 10")
+    return count
 
 
 def _template_ids(value) -> dict:
@@ -152,6 +173,10 @@ def _check(config: dict) -> None:
         raise ConfigError("DATABASE_URL is required")
     if config["CHENGXIN_ENV"] != "production":
         return
+    base = urlsplit(config["WECHAT_API_BASE"])
+    if base.scheme != "https" or not base.hostname:
+        raise ConfigError("WECHAT_API_BASE must be an https:// URL in production: the session keys and the "
+                          "access token travel over it")
     url = config["SQLALCHEMY_DATABASE_URI"]
     if not url.startswith(("postgresql", "postgres://")):
         raise ConfigError("production needs PostgreSQL: DATABASE_URL must be a postgresql:// URL")

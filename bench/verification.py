@@ -49,7 +49,6 @@ def environment() -> dict:
         "LOOKUP_HASH_KEY": key(),
         "WECHAT_APPID": "wxbench",
         "WECHAT_SECRET": "bench-secret",
-        "RATELIMIT_API_KEY": "1000000 per minute",
         "LOG_LEVEL": "WARNING",
     }
 
@@ -70,6 +69,7 @@ def prepare(env: dict, residents: int, tokens_per_run: int, runs: int, tokens_di
     from backend.demo.synthetic import synthesize
     from backend.residents.models import Resident
     from backend.settings import service as settings
+    from backend.settings.defaults import LIMIT_MAX
     from backend.verifiers import service as verifiers
 
     app = create_app()
@@ -79,7 +79,7 @@ def prepare(env: dict, residents: int, tokens_per_run: int, runs: int, tokens_di
         counts = synthesize(residents=residents, events_count=residents // 10, seed=7)
         print(f"synthesized {counts} in {time.perf_counter() - started:.1f} s", flush=True)
         system = None
-        settings.update(_admin(), {"credit_code.ttl_seconds": 600})
+        settings.update(_admin(), {"credit_code.ttl_seconds": 600, "limits.api_key_per_minute": LIMIT_MAX})
         body = "91320281MA0000001"
         shop = verifiers.create_verifier(system, name="bench shop", kind="merchant",
                                          uscc=body + uscc.calc_check_digit(body), town="长泾镇", address="长泾镇 1 号")

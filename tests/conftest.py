@@ -6,6 +6,7 @@ prefix) and removes it at the end.
 import base64
 import os
 import secrets
+import threading
 import uuid
 from pathlib import Path
 
@@ -166,6 +167,14 @@ def staff(app):
     return Staff(app)
 
 
+def change_settings(values: dict) -> None:
+    """Change settings through the settings service, as the system (no admin account needed)."""
+    from backend.settings import service
+    from backend.web.access import ADMIN, Principal
+
+    service.update(Principal(kind="system", id=0, roles=frozenset({ADMIN}), name="tests"), values)
+
+
 class Verifiers:
     """Builds verifiers, their operators and bank API keys through the services."""
 
@@ -281,3 +290,47 @@ class Residents:
 @pytest.fixture
 def residents(app):
     return Residents(app)
+
+
+def send_at_once(app, requests: list[tuple[str, str, dict]]) -> list[tuple[int, dict, dict]]:
+    """Send each (method, path, keyword arguments of the test client) from its own thread, app context and
+    database session, all released by one barrier; return (status, body, headers) in order."""
+    db.session.commit()  # nothing of the test's own session may hold a lock the threads wait for
+    barrier = threading.Barrier(len(requests))
+    answers: list = [None] * len(requests)
+    errors = []
+
+    def send(i):
+        method, path, kwargs = requests[i]
+        with app.app_context():
+            try:
+                client = app.test_client()
+                barrier.wait(timeout=10)
+                response = client.open(path, method=method, **kwargs)
+                answers[i] = (response.status_code, response.get_json(silent=True), dict(response.headers))
+            except Exception as exc:  # noqa: BLE001 - collected and asserted on below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(len(requests))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert errors == []
+    return answers
+
+
+class Counter:
+    """Counts calls of a function, from any thread: how many attempts a limit let through to be checked."""
+
+    def __init__(self, function):
+        self.function = function
+        self.calls = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, *args, **kwargs):
+        with self._lock:
+            self.calls += 1
+        return self.function(*args, **kwargs)

@@ -118,3 +118,84 @@ def test_readme_lists_every_configuration_variable_with_its_default():
 def test_testing_app_is_built(app):
     assert app.config["TESTING"] is True
     assert app.config["CHENGXIN_ENV"] == "testing"
+
+
+# -- trusted proxies (SPEC §12) ----------------------------------------------------------------------------
+
+
+def production_app(tmp_path, **changes):
+    from backend.web.ratelimits import client_ip
+
+    app = create_app({**PRODUCTION, "INSTANCE_PATH": str(tmp_path), **changes})
+    app.add_url_rule("/client-address", "client_address", lambda: client_ip())
+    return app.test_client()
+
+
+def address_seen(client, forwarded_for: str | None) -> str:
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    return client.get("/client-address", headers=headers, environ_base={"REMOTE_ADDR": "10.0.0.9"}).get_data(
+        as_text=True)
+
+
+def test_without_trusted_proxies_production_ignores_x_forwarded_for(tmp_path):
+    client = production_app(tmp_path)
+    assert address_seen(client, "203.0.113.1") == "10.0.0.9"
+    assert address_seen(client, "203.0.113.2, 203.0.113.3") == "10.0.0.9"
+
+
+@pytest.mark.parametrize(("proxies", "forwarded_for", "seen"), [
+    ("1", "203.0.113.5", "203.0.113.5"),
+    ("1", "6.6.6.6, 203.0.113.5", "203.0.113.5"),  # what the client wrote itself is ignored
+    ("2", "6.6.6.6, 203.0.113.5, 10.0.0.8", "203.0.113.5"),
+])
+def test_trusted_proxies_believe_that_many_entries_from_the_right(tmp_path, proxies, forwarded_for, seen):
+    assert address_seen(production_app(tmp_path, TRUSTED_PROXIES=proxies), forwarded_for) == seen
+
+
+@pytest.mark.parametrize("value", ["-1", "many", "11", "1.5"])
+def test_trusted_proxies_must_be_a_small_whole_number(tmp_path, value):
+    with pytest.raises(ConfigError, match="TRUSTED_PROXIES"):
+        build_config(environ={**PRODUCTION, "TRUSTED_PROXIES": value}, instance_path=tmp_path)
+
+
+def test_a_client_rotating_x_forwarded_for_is_limited_all_the_same(client):
+    from tests.conftest import change_settings
+
+    change_settings({"limits.public_per_minute": 2})
+    answers = [client.get("/api/v1/public/rubric", headers={"X-Forwarded-For": f"198.51.100.{i}"}).status_code
+               for i in range(3)]
+    assert answers == [200, 200, 429]
+
+
+# -- unsafe production values ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("base", ["http://api.weixin.qq.com", "ftp://api.weixin.qq.com", "https://",
+                                  "api.weixin.qq.com"])
+def test_production_refuses_a_wechat_api_base_that_is_not_https(tmp_path, base):
+    with pytest.raises(ConfigError, match="WECHAT_API_BASE"):
+        build_config(environ={**PRODUCTION, "WECHAT_API_BASE": base}, instance_path=tmp_path)
+
+
+def test_an_https_wechat_api_base_is_accepted(tmp_path):
+    config = build_config(environ={**PRODUCTION, "WECHAT_API_BASE": "https://wx-proxy.internal/"},
+                          instance_path=tmp_path)
+    assert config["WECHAT_API_BASE"] == "https://wx-proxy.internal"
+
+
+def test_the_encryption_and_look_up_hash_keys_must_differ(tmp_path):
+    same = new_key()
+    for env in (PRODUCTION, {"CHENGXIN_ENV": "testing", "DATABASE_URL": "sqlite://", "SECRET_KEY": "s" * 48}):
+        with pytest.raises(ConfigError, match="LOOKUP_HASH_KEY must differ from DATA_ENCRYPTION_KEY"):
+            build_config(environ={**env, "DATA_ENCRYPTION_KEY": same, "LOOKUP_HASH_KEY": same},
+                         instance_path=tmp_path)
+
+
+@pytest.mark.parametrize(("variable", "setting"), [
+    ("RATELIMIT_PUBLIC", "limits.public_per_minute"),
+    ("RATELIMIT_STAFF_LOGIN_FAILURES", "limits.staff_login_failures_per_15_minutes"),
+    ("RATELIMIT_API_KEY", "limits.api_key_per_minute"),
+])
+def test_the_former_rate_limit_variables_are_refused_naming_their_setting(tmp_path, variable, setting):
+    with pytest.raises(ConfigError, match=rf"{variable} is no longer read.*{setting}"):
+        build_config(environ={**PRODUCTION, variable: "100 per minute"}, instance_path=tmp_path)

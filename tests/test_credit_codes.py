@@ -440,6 +440,83 @@ def test_a_key_past_its_publishing_window_is_no_longer_listed(app, client, me):
     assert old_kid not in listed and len(listed) == 1
 
 
+def private_key_of(kid: str) -> Ed25519PrivateKey:
+    row = db.session.get(SigningKey, kid)
+    return Ed25519PrivateKey.from_private_bytes(unb64(open_sealed(keys.SEALED_FIELD, row.private_sealed)))
+
+
+def test_a_key_past_its_publishing_window_verifies_nothing(app, client, me, resident, cashier):
+    old_kid = header_of(token_of(client, me))["kid"]
+    assert app.test_cli_runner().invoke(args=["keys", "rotate"]).exit_code == 0
+    alive = signed(good_claims(resident), kid=old_kid, key=private_key_of(old_kid))
+    db.session.execute(update(SigningKey).where(SigningKey.kid == old_kid).values(
+        published_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    refused(verify(client, cashier, alive), 400, "code_invalid")
+    assert count(Verification) == 0 and count(QueryRecord) == 0
+
+
+def test_retiring_the_active_key_refuses_its_codes_at_once_and_a_new_key_signs(app, client, me, cashier):
+    in_flight = token_of(client, me)
+    kid = header_of(in_flight)["kid"]
+    result = app.test_cli_runner().invoke(args=["keys", "retire", kid])
+    assert result.exit_code == 0, result.output
+    successor = db.session.scalar(select(SigningKey.kid).where(SigningKey.active.is_(True)))
+    assert successor and successor != kid and f"key {kid} retired" in result.output and successor in result.output
+
+    refused(verify(client, cashier, in_flight), 400, "code_invalid")
+    assert [key["kid"] for key in client.get(JWKS).get_json()["keys"]] == [successor]
+    fresh = token_of(client, me)
+    assert header_of(fresh)["kid"] == successor
+    assert verified(client, cashier, fresh)["stars"] == 3
+
+
+def test_retiring_a_rotated_out_key_ends_its_grace_at_once(app, client, me, cashier):
+    old = token_of(client, me)
+    old_kid = header_of(old)["kid"]
+    assert app.test_cli_runner().invoke(args=["keys", "rotate"]).exit_code == 0
+    active = db.session.scalar(select(SigningKey.kid).where(SigningKey.active.is_(True)))
+    assert app.test_cli_runner().invoke(args=["keys", "retire", old_kid]).exit_code == 0
+    refused(verify(client, cashier, old), 400, "code_invalid")
+    assert db.session.scalar(select(SigningKey.kid).where(SigningKey.active.is_(True))) == active
+    assert [key["kid"] for key in client.get(JWKS).get_json()["keys"]] == [active]
+
+
+def test_retiring_an_unknown_kid_says_so_and_changes_nothing(app, client, me):
+    kid = header_of(token_of(client, me))["kid"]
+    result = app.test_cli_runner().invoke(args=["keys", "retire", "0123456789abcdef"])
+    assert result.exit_code != 0 and "no signing key" in result.output
+    assert db.session.get(SigningKey, kid).active is True
+
+
+def test_the_key_list_names_each_keys_state(app, client, me):
+    first = header_of(token_of(client, me))["kid"]
+    app.test_cli_runner().invoke(args=["keys", "rotate"])
+    second = db.session.scalar(select(SigningKey.kid).where(SigningKey.active.is_(True)))
+    app.test_cli_runner().invoke(args=["keys", "retire", first])
+    lines = app.test_cli_runner().invoke(args=["keys", "list"]).output.splitlines()
+    assert lines[0].startswith(second) and "active" in lines[0]
+    assert lines[1].startswith(first) and "withdrawn" in lines[1] and "+08:00" in lines[1]
+
+
+@pytest.mark.parametrize(("lifetime", "status"), [(60, 200), (65, 200), (66, 400), (3600, 400), (10**9, 400)])
+def test_a_code_living_longer_than_the_setting_allows_is_invalid(client, me, resident, cashier, lifetime, status):
+    now = int(utcnow().timestamp())
+    kid = header_of(token_of(client, me))["kid"]
+    response = verify(client, cashier, signed(good_claims(resident, iat=now, exp=now + lifetime), kid=kid))
+    assert response.status_code == status, response.get_json()
+    if status == 400:
+        assert response.get_json()["reason"] == "code_invalid"
+
+
+def test_a_non_numeric_or_endless_lifetime_is_invalid(client, me, resident, cashier):
+    now = int(utcnow().timestamp())
+    kid = header_of(token_of(client, me))["kid"]
+    for exp in ("soon", None, True, float("inf")):
+        claims = {**good_claims(resident, iat=now), "exp": exp}
+        refused(verify(client, cashier, signed(claims, kid=kid)), 400, "code_invalid")
+
+
 def test_a_code_signed_before_rotation_still_expires(app, client, me, cashier, monkeypatch):
     with monkeypatch.context() as patched:
         patched.setattr(codes, "utcnow", lambda: utcnow() - timedelta(minutes=2))
@@ -647,6 +724,25 @@ def test_a_code_works_once(client, me, cashier, rival_cashier, bank_system):
     assert count(Verification) == 1 and count(QueryRecord) == 1
 
 
+def test_a_used_code_is_code_used_before_any_other_rule(client, residents, resident, me, cashier, shop,
+                                                       bank_system, monkeypatch):
+    deal = offer(shop, min_stars=3, quota=1)
+    token = token_of(client, me)
+    verified(client, cashier, token, offer_id=deal.id)
+    refused(verify(client, cashier, token, offer_id=deal.id), 409, "code_used")  # not quota_exhausted
+    detailed = token_of(client, me, "detailed")
+    verified(client, bank_system, detailed, purpose="loan")
+    refused(verify(client, cashier, detailed), 409, "code_used")  # not scope_not_allowed
+    refused(verify(client, cashier, token, offer_id=99999), 409, "code_used")  # not offer_not_found
+    refused(verify(client, cashier, token, purpose="admission"), 409, "code_used")
+    move_away(residents, resident)
+    refused(verify(client, cashier, token), 409, "code_used")  # not resident_not_active
+    with monkeypatch.context() as patched:
+        patched.setattr(codes, "utcnow", lambda: utcnow() + timedelta(minutes=5))
+        refused(verify(client, cashier, token), 409, "code_used")  # not code_expired
+    assert count(QueryRecord) == 2, "a used code tells nothing new: no further records"
+
+
 @pytest.mark.parametrize("kind", ["merchant", "organisation"])
 def test_only_banks_verify_detailed_codes_and_a_refusal_does_not_consume_the_code(client, verifiers, me, resident,
                                                                                   bank_system, kind):
@@ -692,11 +788,14 @@ def test_residents_and_staff_may_not_verify_and_no_token_is_401(client, me, staf
     assert count(Verification) == 0
 
 
-def test_a_code_of_a_resident_who_moved_since_issue_is_refused(client, residents, resident, me, cashier):
+def test_a_code_of_a_resident_who_moved_since_issue_is_refused_and_the_refusal_is_a_query_record(
+        client, residents, resident, me, cashier):
     token = token_of(client, me)
     move_away(residents, resident)
     refused(verify(client, cashier, token), 403, "resident_not_active")
-    assert count(QueryRecord) == 0
+    assert count(Verification) == 0
+    [record] = db.session.scalars(select(QueryRecord)).all()
+    assert (record.resident_id, record.actor_label, record.purpose) == (resident.id, "惠民超市", "discount")
 
 
 # -- offers ----------------------------------------------------------------------------------------------
@@ -753,7 +852,8 @@ def test_the_offer_quota_counts_per_calendar_month_and_an_exhausted_code_survive
         assert verified(client, cashier, token_of(client, me), offer_id=deal.id)["redeemed_offer"]["id"] == deal.id
     third = token_of(client, me)
     refused(verify(client, cashier, third, offer_id=deal.id), 409, "quota_exhausted")
-    assert count(Verification) == 2 and count(QueryRecord) == 2
+    assert count(Verification) == 2
+    assert count(QueryRecord) == 3, "the refusal told the cashier the resident used the offer: a read"
     body = verified(client, cashier, third)
     assert "redeemed_offer" not in body
 
@@ -844,7 +944,7 @@ def test_each_verification_is_a_query_record_the_resident_sees(client, me, cashi
     assert response.status_code == 200
     records = [{k: r[k] for k in ("actor_role", "actor_label", "purpose", "scope")} for r in response.get_json()]
     assert records == [
-        {"actor_role": "bank", "actor_label": "江阴农商银行", "purpose": "loan", "scope": "detailed"},
+        {"actor_role": "verifier_system", "actor_label": "江阴农商银行", "purpose": "loan", "scope": "detailed"},
         {"actor_role": "operator", "actor_label": "惠民超市", "purpose": "discount", "scope": "basic"},
     ]
 

@@ -17,6 +17,7 @@ from backend.notices.models import NoticeAttempt
 from backend.query_records.models import QueryRecord
 from backend.staff import service as staff_service
 from backend.web.errors import InvalidInput, NotFound
+from tests.conftest import bearer
 
 EVENTS = "/api/v1/admin/credit-events"
 LOOKUP = "/api/v1/admin/credit-events/lookup"  # the ID number travels in the body, never in a URL (SPEC §2)
@@ -421,6 +422,35 @@ def test_every_staff_look_up_is_a_query_record_the_resident_sees(client, admin, 
     assert all(r["scope"] == "events" and r["purpose"] for r in records)
     others = client.get("/api/v1/me/query-records", headers=residents.bound_headers(ledger)).get_json()
     assert others == []
+
+
+def test_a_query_record_shows_the_department_never_the_clerks_name(client, staff, residents, resident, ledger):
+    clerk = staff_service.create_staff(None, username="wang", display_name="王小明", password=staff.PASSWORD,
+                                       role="department", source=SOURCE)
+    look_up(client, bearer(staff.token(clerk)), resident)
+    [record] = client.get("/api/v1/me/query-records", headers=residents.bound_headers(resident)).get_json()
+    assert (record["actor_role"], record["actor_label"]) == ("department", SOURCE)
+    assert "王小明" not in repr(db.session.scalars(select(QueryRecord)).all()) + repr(record)
+
+
+def test_an_admin_reading_the_audit_trail_of_events_is_a_query_record_of_each_resident(
+        client, admin, residents, resident, ledger):
+    other = ledger
+    trail = client.get("/api/v1/admin/audit", query_string={"action": "credit_event.create"}, headers=admin)
+    assert trail.status_code == 200
+    assert sorted(entry["after"]["resident_id"] for entry in trail.get_json()) == sorted(
+        [resident.id, resident.id, other.id])
+    for person in (resident, other):
+        records = client.get("/api/v1/me/query-records", headers=residents.bound_headers(person)).get_json()
+        assert [(r["actor_role"], r["actor_label"], r["purpose"], r["scope"]) for r in records] == [
+            ("admin", "信用办", "audit trail", "audit")]
+
+
+def test_a_page_of_the_audit_trail_without_residents_records_nothing(client, admin, resident, ledger):
+    for query in ({"action": "rubric.create"}, {"object_type": "staff"}):
+        trail = client.get("/api/v1/admin/audit", query_string=query, headers=admin)
+        assert trail.status_code == 200 and len(trail.get_json()) == 2
+    assert committed(QueryRecord) == 0
 
 
 def test_looking_up_an_unknown_resident_is_404_and_records_nothing(client, admin, residents):

@@ -407,3 +407,22 @@ def test_only_bonus_items_are_honours(client, admin):
     assert response.status_code == 422
     assert "honour_level" in response.get_json()["errors"]["json"]
     assert committed(RubricItem) == 0
+
+
+def test_the_public_rubric_is_the_one_list_documented_as_bounded_and_unpaginated(client):
+    """SPEC §10: lists paginate, except the public rubric, one bounded document grouped by category."""
+    document = client.get("/api/v1/openapi.json").get_json()
+    unpaginated = []
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            if not isinstance(operation, dict):
+                continue
+            answer = operation.get("responses", {}).get("200", {}).get("content", {}).get("application/json", {})
+            if answer.get("schema", {}).get("type") != "array":
+                continue
+            if "page" not in {parameter.get("name") for parameter in operation.get("parameters", [])}:
+                unpaginated.append(path)
+    # The admin's settings are read and written as one form (every setting, a few dozen) rather than a list.
+    assert sorted(set(unpaginated) - {"/api/v1/admin/settings"}) == ["/api/v1/public/rubric"]
+    described = document["paths"]["/api/v1/public/rubric"]["get"].get("description", "")
+    assert "not paginated" in described and "bounded" in described

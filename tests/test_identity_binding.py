@@ -222,7 +222,7 @@ def test_binding_needs_a_wechat_sign_in(client, staff, zhang):
 # -- the daily limit ------------------------------------------------------------------------------------
 
 def test_sixth_binding_attempt_of_the_day_is_rate_limited_and_binds_nothing(client, residents, zhang):
-    assert settings.get("binding.daily_attempts") == 5
+    assert settings.get("limits.binding_per_day") == 5
     headers = residents.headers("zhang")
     for _ in range(5):
         assert bind(client, headers, zhang, name="张卫").status_code == 404
@@ -235,7 +235,7 @@ def test_sixth_binding_attempt_of_the_day_is_rate_limited_and_binds_nothing(clie
 
 
 def test_binding_limit_follows_the_setting(client, residents, staff, zhang):
-    settings.update(admin_principal(staff), {"binding.daily_attempts": 2})
+    settings.update(admin_principal(staff), {"limits.binding_per_day": 2})
     headers = residents.headers("zhang")
     for _ in range(2):
         assert bind(client, headers, zhang, name="张卫").status_code == 404

@@ -12,6 +12,7 @@ from backend.data.extensions import db
 from backend.dates.timeutil import SHANGHAI, utcnow
 from backend.verifiers import service
 from backend.verifiers.models import Offer
+from tests.conftest import change_settings
 
 OFFERS = "/api/v1/merchant/offers"
 PUBLIC = "/api/v1/public/offers"
@@ -197,7 +198,7 @@ def test_an_operator_lists_only_their_own_current_and_past_offers(client, shop, 
     assert json.loads(page.headers["X-Pagination"])["total"] == 3
 
 
-def test_an_operator_changes_an_offer_with_an_audit_record(client, cashier):
+def test_an_operator_changes_an_offer_with_an_audit_record(client, cashier, staff):
     created = published(client, cashier)
     new_end = local(utcnow() + timedelta(days=60))
     response = client.patch(f"{OFFERS}/{created['id']}", json={"min_stars": 4, "valid_to": new_end,
@@ -211,6 +212,13 @@ def test_an_operator_changes_an_offer_with_an_audit_record(client, cashier):
     record = db.session.scalar(select(AuditRecord).where(AuditRecord.action == "offer.update"))
     assert (record.before["min_stars"], record.after["min_stars"]) == (3, 4)
     assert record.actor_kind == "wechat"
+    # Times in audit snapshots are shown as every time is: Asia/Shanghai, with the offset (SPEC §10).
+    assert datetime.fromisoformat(record.after["valid_to"]) == datetime.fromisoformat(new_end)
+    for snapshot in (record.before, record.after):
+        assert snapshot["valid_from"].endswith("+08:00") and snapshot["valid_to"].endswith("+08:00")
+    shown = client.get("/api/v1/admin/audit", query_string={"action": "offer.update"},
+                       headers=staff.headers("admin")).get_json()
+    assert shown[0]["after"]["valid_to"] == record.after["valid_to"]
 
 
 @pytest.mark.parametrize("changes", [{"min_stars": 0}, {"min_stars": 6}, {"title": "x"}, {"verifier_id": 1},
@@ -378,8 +386,8 @@ def test_the_public_list_refuses_bad_filters(client, query):
     assert list(query)[0] in response.get_json()["errors"]["query"]
 
 
-def test_the_public_list_is_rate_limited_per_ip(app, client, monkeypatch):
-    monkeypatch.setitem(app.config, "RATELIMIT_PUBLIC", "2 per minute")
+def test_the_public_list_is_rate_limited_per_ip(app, client):
+    change_settings({"limits.public_per_minute": 2})
     assert [client.get(PUBLIC).status_code for _ in range(2)] == [200, 200]
     refused = client.get(PUBLIC)
     assert (refused.status_code, refused.get_json()["reason"]) == (429, "rate_limited")

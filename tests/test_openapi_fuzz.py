@@ -14,7 +14,6 @@ from functools import partial
 import hypothesis
 import pytest
 import schemathesis
-from limits import parse_many
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.result import Err
@@ -22,9 +21,11 @@ from schemathesis.errors import FailureGroup
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
 from backend.data.extensions import db
+from backend.settings.defaults import LIMIT_MAX
+from backend.settings.defaults import SETTINGS as SETTINGS_DEFAULTS
 from backend.staff.models import StaffMember
 from backend.web.access import OPERATOR, RESIDENT, ROLES, STAFF_ROLES, VERIFIER_SYSTEM, routes, rule_of
-from tests.conftest import Residents, Staff, Verifiers, bearer
+from tests.conftest import Residents, Staff, Verifiers, bearer, change_settings
 
 OPENAPI = "/api/v1/openapi.json"
 MAX_EXAMPLES = 15
@@ -38,8 +39,6 @@ SETTINGS = hypothesis.settings(
     # Slow or heavily filtered generation is schemathesis's business here, not a defect of the app.
     suppress_health_check=list(hypothesis.HealthCheck),
 )
-# A limit no fuzzing run reaches, so public endpoints answer with their logic rather than 429.
-UNREACHABLE_LIMIT = "1000000 per minute"
 
 
 def status_code_listed(ctx, response, case):
@@ -123,15 +122,9 @@ class Credentials:
 
 
 @pytest.fixture
-def unlimited(app, monkeypatch):
-    """Every rate limit of the configuration (they are read per request) out of reach, for this test only."""
-    for key, value in list(app.config.items()):
-        if key.startswith("RATELIMIT_") and isinstance(value, str):
-            try:
-                parse_many(value)
-            except ValueError:
-                continue
-            monkeypatch.setitem(app.config, key, UNREACHABLE_LIMIT)
+def unlimited(app):
+    """Every rate limit (a setting, read per request) out of reach, for this test only."""
+    change_settings({key: LIMIT_MAX for key in SETTINGS_DEFAULTS if key.startswith("limits.")})
 
 
 @pytest.fixture

@@ -83,6 +83,41 @@ def test_no_table_holds_an_id_number_phone_or_name_in_clear(client, staff, resid
     assert rows_seen > len(PEOPLE)
 
 
+def all_stored_text() -> str:
+    # Table names come from our own metadata, not from input.
+    return "\n".join(as_text(value) for table in db.metadata.sorted_tables
+                     for row in db.session.execute(text(f'SELECT * FROM "{table.name}"'))  # noqa: S608
+                     for value in row._mapping.values())
+
+
+def test_notes_of_credit_events_are_sealed_at_rest_single_and_bulk(client, staff, residents):
+    """SPEC §2: free-text notes on credit events may name people; they are sealed like ID numbers."""
+    from backend.credit import rubric
+
+    rubric.create_item(None, code="SC-T1", category="social_contribution", title="志愿服务", points=5, kind="bonus")
+    resident = residents.create(name="欧阳娜娜")
+    admin = staff.headers("admin")
+    one = {"id_number": resident.plain["id_number"], "rubric_code": "SC-T1", "source": "credit-office",
+           "occurred_at": "2026-01-05T10:00:00+08:00", "source_ref": "CO-1", "note": "证人：诸葛明亮 13787654321"}
+    assert client.post("/api/v1/admin/credit-events", json=one, headers=admin).status_code == 201
+    bulk = "\n".join(["id_number,rubric_code,occurred_at,source,source_ref,note",
+                      f"{resident.plain['id_number']},SC-T1,2026-01-06T10:00:00+08:00,credit-office,CO-2,举报人钱多多"])
+    imported = client.post("/api/v1/admin/credit-events/import", data=bulk.encode(), content_type="text/csv",
+                           headers=admin)
+    assert imported.get_json()["created"] == 1, imported.get_json()
+
+    stored = all_stored_text()
+    for secret in ("诸葛明亮", "13787654321", "钱多多"):
+        assert secret not in stored
+    shown = client.post("/api/v1/admin/credit-events/lookup", json={"id_number": resident.plain["id_number"]},
+                        headers=admin).get_json()
+    assert sorted(event["note"] for event in shown) == ["举报人钱多多", "证人：诸葛明亮 13787654321"]
+    again = client.post("/api/v1/admin/credit-events", json=one, headers=admin)
+    assert again.status_code == 200, "the same note again is the same event"
+    changed = client.post("/api/v1/admin/credit-events", json={**one, "note": "另一份"}, headers=admin)
+    assert changed.get_json()["reason"] == "source_ref_conflict"
+
+
 def test_stored_residents_open_to_their_personal_data(client, staff):
     import_people(client, staff.headers("admin"))
     for person in PEOPLE:

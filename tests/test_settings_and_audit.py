@@ -9,11 +9,9 @@ from backend.settings.models import SettingValue
 
 SPEC_DEFAULTS = {
     "credit.base_points": 1000,
-    "binding.daily_attempts": 5,
     "credit_code.ttl_seconds": 60,
     "verifiers.invite_ttl_days": 7,
     "uploads.max_bytes": 10 * 1024 * 1024,
-    "reports.daily_limit": 5,
     "reports.duplicate_window_days": 30,
     "reports.acknowledge_working_days": 5,
     "reports.decide_days": 30,
@@ -27,6 +25,18 @@ SPEC_DEFAULTS = {
     "ratings.household_top_stars": 4,
     "ratings.village_share": 0.8,
     "ratings.town_share": 0.6,
+    "limits.public_per_minute": 120,
+    "limits.staff_login_failures_per_15_minutes": 5,
+    "limits.wechat_sign_in_per_minute": 10,
+    "limits.binding_per_day": 5,
+    "limits.wrong_api_keys_per_minute": 20,
+    "limits.api_key_per_minute": 600,
+    "limits.credit_code_png_per_minute": 30,
+    "limits.invite_redemptions_per_hour": 5,
+    "limits.reports_per_day": 5,
+    "limits.uploads_per_day": 50,
+    "limits.claims_per_day": 10,
+    "limits.credit_reports_per_day": 5,
 }
 
 
@@ -41,23 +51,23 @@ def test_settings_start_at_the_defaults_of_the_spec(client, staff):
 
 def test_admin_changes_a_setting_and_it_is_audited(client, staff):
     headers = staff.headers("admin")
-    response = client.put("/api/v1/admin/settings", json={"reports.daily_limit": 3}, headers=headers)
+    response = client.put("/api/v1/admin/settings", json={"limits.reports_per_day": 3}, headers=headers)
     assert response.status_code == 200
-    changed = next(item for item in response.get_json() if item["key"] == "reports.daily_limit")
+    changed = next(item for item in response.get_json() if item["key"] == "limits.reports_per_day")
     assert changed == {**changed, "value": 3, "default": 5, "changed": True}
-    assert settings.get("reports.daily_limit") == 3
+    assert settings.get("limits.reports_per_day") == 3
     record = db.session.scalar(select(AuditRecord).where(AuditRecord.action == "settings.update"))
-    assert (record.object_id, record.before, record.after) == ("reports.daily_limit", {"value": 5}, {"value": 3})
+    assert (record.object_id, record.before, record.after) == ("limits.reports_per_day", {"value": 5}, {"value": 3})
 
 
 def test_invalid_change_is_refused_whole_and_nothing_is_written(client, staff):
     headers = staff.headers("admin")
     response = client.put("/api/v1/admin/settings",
-                          json={"reports.daily_limit": 3, "ratings.village_share": 1.5}, headers=headers)
+                          json={"limits.reports_per_day": 3, "ratings.village_share": 1.5}, headers=headers)
     assert response.status_code == 422
     assert "ratings.village_share" in response.get_json()["errors"]["json"]
     assert db.session.scalar(select(func.count()).select_from(SettingValue)) == 0
-    assert settings.get("reports.daily_limit") == 5
+    assert settings.get("limits.reports_per_day") == 5
 
 
 def test_unknown_setting_and_wrong_types_are_refused(client, staff):
@@ -66,7 +76,7 @@ def test_unknown_setting_and_wrong_types_are_refused(client, staff):
     assert unknown.status_code == 422
     assert "no.such.setting" in unknown.get_json()["errors"]["json"]
     for value in ("5", 2.5, None, True):
-        response = client.put("/api/v1/admin/settings", json={"reports.daily_limit": value}, headers=headers)
+        response = client.put("/api/v1/admin/settings", json={"limits.reports_per_day": value}, headers=headers)
         assert response.status_code == 422, value
     assert client.put("/api/v1/admin/settings", json={}, headers=headers).status_code == 422
 

@@ -10,6 +10,7 @@ from backend.auth import service as tokens
 from backend.auth.models import RefreshToken, TokenFamily
 from backend.data.extensions import db
 from backend.dates.timeutil import utcnow
+from backend.settings import service as settings
 from tests.conftest import Staff, bearer
 
 
@@ -57,7 +58,7 @@ def test_disabled_staff_cannot_sign_in(client, staff):
 
 def test_failed_logins_are_rate_limited_per_account(app, client, staff):
     staff.create("admin", username="lili")
-    limit = int(app.config["RATELIMIT_STAFF_LOGIN_FAILURES"].split()[0])
+    limit = settings.get("limits.staff_login_failures_per_15_minutes")
     for _ in range(limit):
         assert login(client, "lili", "wrong password").status_code == 401
     blocked = login(client, "lili")  # even the right password waits now
@@ -68,7 +69,7 @@ def test_failed_logins_are_rate_limited_per_account(app, client, staff):
 
 def test_successful_logins_do_not_count_as_failures(app, client, staff):
     staff.create("admin", username="lili")
-    limit = int(app.config["RATELIMIT_STAFF_LOGIN_FAILURES"].split()[0])
+    limit = settings.get("limits.staff_login_failures_per_15_minutes")
     for _ in range(limit + 2):
         assert login(client, "lili").status_code == 200
 

@@ -122,3 +122,24 @@ def test_many_codes_of_one_resident_at_once_still_redeem_once(app, client, resid
     assert sorted(status for status, _body in answers) == [200] + [409] * 9
     assert {body["reason"] for status, body in answers if status == 409} == {"quota_exhausted"}
     assert count(Verification) == 1
+    assert count(QueryRecord) == 10, "each refusal told its cashier the offer was used: a read each"
+
+
+def test_one_code_scanned_at_once_for_a_once_a_month_offer_is_code_used_for_all_but_one(
+        app, client, residents, verifiers):
+    me = residents.bound_headers(residents.create())
+    shop = verifiers.create("merchant", name="惠民超市")
+    cashiers = [verifiers.operator_headers(shop, f"cashier-{i}") for i in range(4)]
+    now = utcnow()
+    deal = verifiers_service.create_offer(None, shop.id, title="每月一次九折", description="3★ 及以上", min_stars=3,
+                                          valid_from=now - timedelta(days=1), valid_to=now + timedelta(days=30),
+                                          quota_per_resident=1)
+    token = token_of(client, me)
+
+    answers = scan_at_once(app, [(cashiers[i % 4], {"token": token, "purpose": "discount", "offer_id": deal.id})
+                                 for i in range(10)])
+
+    assert sorted(status for status, _body in answers) == [200] + [409] * 9
+    assert {body["reason"] for status, body in answers if status == 409} == {"code_used"}
+    assert count(Verification) == 1
+    assert count(QueryRecord) == 1, "a used code tells its cashier nothing about the resident"

@@ -20,7 +20,7 @@ from backend.verifiers import service
 from backend.verifiers.models import ApiKey, Operator, OperatorInvite, Verifier
 from backend.web.access import AccessRule, check
 from backend.web.errors import DomainError
-from tests.conftest import bearer
+from tests.conftest import bearer, change_settings
 
 VERIFIERS = "/api/v1/admin/verifiers"
 REDEEM = "/api/v1/auth/verifier-invites/redeem"
@@ -321,6 +321,7 @@ def test_invite_expires_after_seven_days_by_default(client, admin):
     record = db.session.scalar(select(AuditRecord).where(AuditRecord.action == "verifier.invite"))
     assert record.object_id == str(shop["id"])
     assert body["invite_code"] not in repr((record.before, record.after, record.note))
+    assert record.after["expires_at"] == body["expires_at"], "shown in Asia/Shanghai with +08:00, as the answer"
 
 
 def test_invite_lifetime_follows_the_setting(client, admin):
@@ -668,8 +669,8 @@ def test_a_bank_systems_key_opens_no_operator_or_admin_endpoint(client, admin, b
         assert (response.status_code, response.get_json()["reason"]) == (403, "role_not_allowed"), path
 
 
-def test_each_key_has_its_own_rate_limit_with_retry_after(app, client, admin, bank, monkeypatch):
-    monkeypatch.setitem(app.config, "RATELIMIT_API_KEY", "3 per minute")
+def test_each_key_has_its_own_rate_limit_with_retry_after(app, client, admin, bank):
+    change_settings({"limits.api_key_per_minute": 3})
     busy = new_key(bank["id"], "busy")["api_key"]
     quiet = new_key(bank["id"], "quiet")["api_key"]
     for _ in range(3):
@@ -708,9 +709,8 @@ def test_every_verifier_write_is_an_audit_record_by_the_admin(client, staff, res
     assert {(r.actor_kind, r.actor_id) for r in by_admin} == {("staff", chief.id)}
 
 
-def test_over_http_the_verification_endpoint_checks_the_key_before_reading_the_body(app, client, admin, bank,
-                                                                                    monkeypatch):
-    monkeypatch.setitem(app.config, "RATELIMIT_API_KEY", "3 per minute")
+def test_over_http_the_verification_endpoint_checks_the_key_before_reading_the_body(app, client, admin, bank):
+    change_settings({"limits.api_key_per_minute": 3})
     good, revoked = new_key(bank["id"])["api_key"], new_key(bank["id"])
     service.revoke_api_key(None, bank["id"], revoked["id"])
 

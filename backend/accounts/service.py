@@ -7,13 +7,13 @@ from backend.accounts.models import WeChatAccount
 from backend.audit import service as audit
 from backend.auth import service as tokens
 from backend.data.extensions import db
-from backend.dates.timeutil import local_today, utcnow
+from backend.dates.timeutil import utcnow
+from backend.i18n import _
 from backend.residents import service as residents
 from backend.residents.models import Resident
-from backend.settings import service as settings
 from backend.web import ratelimits
 from backend.web.access import RESIDENT, Principal
-from backend.web.errors import Conflict, DomainError, Forbidden, NotFound, Unauthenticated
+from backend.web.errors import Conflict, Forbidden, NotFound, Unauthenticated
 from backend.wechat.client import WeChat
 from backend.wechat.errors import WeChatError
 
@@ -35,9 +35,17 @@ class NotBound(Forbidden):
     message = "Bind your identity first."
 
 
+SIGN_IN_LIMIT = ratelimits.Limit("wechat-sign-in", "limits.wechat_sign_in_per_minute", ratelimits.MINUTE,
+                                 _("Too many sign-ins of this account; try again in a minute."))
+BINDING_LIMIT = ratelimits.Limit("binding", "limits.binding_per_day", ratelimits.DAY,
+                                 _("Too many binding attempts today; try again tomorrow."))
+
+
 def wechat_sign_in(wechat: WeChat, code: str) -> tokens.TokenPair:
-    """Exchange a wx.login code for our tokens, creating the account on first sign-in; commits."""
+    """Exchange a wx.login code for our tokens, creating the account on first sign-in; commits. Sign-ins
+    are limited per WeChat user (by openid, whether or not the account exists yet), besides per IP."""
     session = wechat.code_to_session(code)
+    ratelimits.attempt(SIGN_IN_LIMIT, session.openid)
     account = db.session.scalar(select(WeChatAccount).where(WeChatAccount.openid == session.openid))
     if account is None:
         account = WeChatAccount(openid=session.openid, unionid=session.unionid)
@@ -52,37 +60,33 @@ def wechat_sign_in(wechat: WeChat, code: str) -> tokens.TokenPair:
     return tokens.sign_in("wechat", account.id)
 
 
-def get_account(account_id: int) -> WeChatAccount:
-    account = db.session.get(WeChatAccount, account_id)
+def get_account(account_id: int, *, lock: bool = False) -> WeChatAccount:
+    """The WeChat account (with ``lock``, its row locked for this transaction)."""
+    account = db.session.get(WeChatAccount, account_id, with_for_update=lock, populate_existing=lock)
     if account is None:
         raise Unauthenticated("This account no longer exists.", reason="account_disabled")
     return account
-
-
-BINDING_LIMIT_MESSAGE = "Too many binding attempts today; try again tomorrow."
 
 
 def bind_identity(wechat: WeChat, account_id: int, *, name: str, id_number: str,
                   phone_code: str | None = None) -> Resident:
     """Bind the account to the registry resident with this name and ID number (and phone, when the
     registry holds one); commits. Every mismatch is the same ``IdentityNotFound``. Attempts are limited
-    per account and day (setting ``binding.daily_attempts``); WeChat failing costs no attempt."""
-    limit = f"{settings.get('binding.daily_attempts')} per 1 day"
-    key = ("binding", str(account_id), local_today().isoformat())
-    ratelimits.check(limit, *key, message=BINDING_LIMIT_MESSAGE)
+    per account and day (setting ``limits.binding_per_day``), counted before the details are checked, so
+    parallel attempts never check more than the limit and a binding that is made is never refused
+    afterwards; WeChat failing costs no attempt."""
+    counted = ratelimits.attempt(BINDING_LIMIT, account_id)
     try:
-        resident = _bind(wechat, account_id, name=name, id_number=id_number, phone_code=phone_code)
+        return _bind(wechat, account_id, name=name, id_number=id_number, phone_code=phone_code)
     except WeChatError:
+        counted.give_back()
         raise
-    except DomainError:
-        ratelimits.hit(limit, *key, message=BINDING_LIMIT_MESSAGE)
-        raise
-    ratelimits.hit(limit, *key, message=BINDING_LIMIT_MESSAGE)
-    return resident
 
 
 def _bind(wechat: WeChat, account_id: int, *, name: str, id_number: str, phone_code: str | None) -> Resident:
-    account = get_account(account_id)
+    # The account row is locked first: parallel attempts of one account bind one after the other, and
+    # each sees what the one before it made.
+    account = get_account(account_id, lock=True)
     if account.resident_id is not None:
         raise AlreadyBound("This WeChat account is already bound; unbind it first.")
     # The phone code is read before the registry is, so its errors say nothing about who is registered.

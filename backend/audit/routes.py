@@ -4,7 +4,7 @@ from flask.views import MethodView
 
 from backend.audit import service
 from backend.audit.schemas import AuditQuery, AuditRecordSchema
-from backend.web.access import ADMIN
+from backend.web.access import ADMIN, current_principal
 from backend.web.api import Blueprint, paginate
 
 blp = Blueprint("audit", __name__, url_prefix="/api/v1/admin/audit", description="Audit records (admins)")
@@ -17,5 +17,5 @@ class AuditRecords(MethodView):
     @blp.response(200, AuditRecordSchema(many=True))
     @blp.paginate()
     def get(self, query, pagination_parameters):
-        """Audit records, newest first"""
-        return paginate(service.query(**query), pagination_parameters)
+        """Audit records, newest first; a page showing events of residents is a query record of each"""
+        return service.read(current_principal(), paginate(service.query(**query), pagination_parameters))

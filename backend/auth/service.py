@@ -22,6 +22,7 @@ from backend.auth.models import RefreshToken, TokenFamily
 from backend.data.cache import store
 from backend.data.extensions import db
 from backend.dates.timeutil import utcnow
+from backend.privacy.sealing import digest_secret
 from backend.settings import service as settings
 from backend.web.errors import Unauthenticated
 
@@ -47,10 +48,6 @@ class TokenPair:
     access_expires_at: object
     refresh_expires_at: object
     roles: list[str]
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _derive_child(parent_token: str) -> str:
@@ -85,7 +82,7 @@ def _pair(family: TokenFamily, row: RefreshToken, refresh_token: str) -> TokenPa
 def _new_row(family: TokenFamily, token: str, now) -> RefreshToken:
     row = RefreshToken(
         family_id=family.id,
-        token_hash=_digest(token),
+        token_hash=digest_secret(token),
         access_jti=secrets.token_hex(16),
         issued_at=now.replace(microsecond=0),
         expires_at=min(family.expires_at, now + REFRESH_TOKEN_TTL[family.principal_kind]),
@@ -111,7 +108,7 @@ def sign_in(kind: str, principal_id: int) -> TokenPair:
 
 def refresh(token: str) -> TokenPair:
     """Rotate a refresh token (commits). A spent token revokes its family unless inside the grace window."""
-    row = db.session.scalar(select(RefreshToken).where(RefreshToken.token_hash == _digest(token)))
+    row = db.session.scalar(select(RefreshToken).where(RefreshToken.token_hash == digest_secret(token)))
     if row is None:
         raise Unauthenticated("This refresh token is not valid.", reason="token_invalid")
     family = db.session.get(TokenFamily, row.family_id)

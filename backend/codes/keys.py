@@ -1,15 +1,19 @@
 """Signing keys of credit codes: kept in the database so every host signs and verifies with the same set,
 private parts sealed under DATA_ENCRYPTION_KEY (SPEC §4).
 
-Each process caches keys it has read (they never change once written); a kid it does not know yet is
-looked up again, so a rotation done on one host is seen by all.
+Which key signs, and whether a key may still verify, is read from the database on every use (one indexed
+row), so a rotation or a retirement done on one host counts on all of them from the next request. Only
+the key material, which never changes once written, is cached per process.
+
+A key verifies exactly while it is published in the JWKS: while it is active, and after a rotation until
+the last code it signed has expired (``published_until``). Retiring a key (a compromised one) ends that
+at once: it verifies nothing from then on, whatever codes it signed that are still in flight.
 """
 
 import base64
 import re
 import secrets
 import threading
-import time
 from datetime import timedelta
 
 from cryptography.hazmat.primitives import serialization
@@ -25,26 +29,26 @@ from backend.settings.defaults import CREDIT_CODE_MAX_TTL_SECONDS
 
 ALGORITHM = "EdDSA"
 SEALED_FIELD = "signing_key.private"
-# How long a process keeps signing with the key it believes active; a rotated key stays published for
-# at least this long past the longest code lifetime, so no code a slow host signed outlives its key.
-ACTIVE_CACHE_SECONDS = 30
-PUBLISH_MARGIN = timedelta(seconds=ACTIVE_CACHE_SECONDS + 30)
+# A rotated key stays published this long past the longest code lifetime: a code signed the moment
+# before the rotation may reach a verifier a little later, on a host whose clock runs a little ahead.
+PUBLISH_MARGIN = timedelta(seconds=60)
 
 _lock = threading.Lock()
 _public: dict[str, Ed25519PublicKey] = {}
 _private: dict[str, Ed25519PrivateKey] = {}
-_active: tuple[str, float] | None = None
 
 
 # kids are 16 hex digits; anything else in a code's header is refused before it reaches the database.
 KID = re.compile(r"[0-9a-f]{16}")
 
 
+class KeyNotFound(LookupError):
+    """No signing key has this kid."""
+
+
 def reset_caches() -> None:
     """Forget every cached key (for tests that empty the tables)."""
-    global _active
     with _lock:
-        _active = None
         _public.clear()
         _private.clear()
 
@@ -75,33 +79,40 @@ def rotate() -> SigningKey:
     key = _new_key()
     db.session.add(key)
     db.session.commit()
-    forget_active()
     return key
 
 
-def forget_active() -> None:
-    global _active
-    with _lock:
-        _active = None
+def retire(kid: str) -> tuple[SigningKey, SigningKey | None]:
+    """Withdraw a key at once (it was compromised): from now on it verifies nothing and leaves the JWKS,
+    so the codes it signed that are still alive are refused. When it was the active key, a new active
+    key takes over in the same transaction. Returns the retired key and the new one, if any."""
+    key = db.session.get(SigningKey, kid, with_for_update=True)
+    if key is None:
+        raise KeyNotFound(kid)
+    now = utcnow()
+    was_active = key.active
+    key.active = False
+    key.retired_at = key.retired_at or now
+    if key.published_until is None or key.published_until > now:
+        key.published_until = now
+    db.session.flush()
+    successor = _new_key() if was_active else None
+    if successor is not None:
+        db.session.add(successor)
+    db.session.commit()
+    return key, successor
 
 
 def active_signer() -> tuple[str, Ed25519PrivateKey]:
     """The kid and private key new codes are signed with (created on first use)."""
-    global _active
-    with _lock:
-        cached = _active
-    if cached is None or cached[1] < time.monotonic():
-        kid = db.session.scalar(select(SigningKey.kid).where(SigningKey.active.is_(True)))
-        if kid is None:
-            kid = _create_first()
-        with _lock:
-            _active = (kid, time.monotonic() + ACTIVE_CACHE_SECONDS)
-        cached = _active
-    kid = cached[0]
+    kid = db.session.scalar(select(SigningKey.kid).where(SigningKey.active.is_(True)))
+    if kid is None:
+        kid = _create_first()
     if kid not in _private:
         row = db.session.get(SigningKey, kid)
         raw = _unb64(open_sealed(SEALED_FIELD, row.private_sealed))
-        _private[kid] = Ed25519PrivateKey.from_private_bytes(raw)
+        with _lock:
+            _private[kid] = Ed25519PrivateKey.from_private_bytes(raw)
     return kid, _private[kid]
 
 
@@ -116,23 +127,33 @@ def _create_first() -> str:
         return db.session.scalar(select(SigningKey.kid).where(SigningKey.active.is_(True)))
 
 
-def public_key(kid: str) -> Ed25519PublicKey | None:
-    """The public key of ``kid`` while it may still verify codes; None for an unknown or withdrawn kid."""
-    key = _public.get(kid)
+def _is_published(now):
+    return or_(SigningKey.active.is_(True), SigningKey.published_until > now)
+
+
+def verifying_key(kid: str) -> Ed25519PublicKey | None:
+    """The public key of ``kid`` while it is published; None for an unknown, expired or retired kid."""
+    public = db.session.scalar(select(SigningKey.public_key).where(SigningKey.kid == kid,
+                                                                   _is_published(utcnow())))
+    if public is None:
+        return None
+    key = _public.get(public)
     if key is None:
-        row = db.session.get(SigningKey, kid)
-        if row is None:
-            return None
-        key = Ed25519PublicKey.from_public_bytes(_unb64(row.public_key))
-        _public[kid] = key
+        key = Ed25519PublicKey.from_public_bytes(_unb64(public))
+        with _lock:
+            _public[public] = key
     return key
 
 
 def published() -> list[SigningKey]:
-    """Every key whose codes may still be alive: the active one and those retired recently."""
-    now = utcnow()
-    return list(db.session.scalars(select(SigningKey).where(
-        or_(SigningKey.active.is_(True), SigningKey.published_until > now)).order_by(SigningKey.created_at)))
+    """Every key whose codes may still be alive: the active one and those rotated out recently."""
+    return list(db.session.scalars(select(SigningKey).where(_is_published(utcnow()))
+                                   .order_by(SigningKey.created_at)))
+
+
+def every_key() -> list[SigningKey]:
+    """All keys, newest first (for operators choosing one to retire)."""
+    return list(db.session.scalars(select(SigningKey).order_by(SigningKey.created_at.desc())))
 
 
 def jwk(key: SigningKey) -> dict:

@@ -14,11 +14,7 @@ from backend.codes.schemas import (
     VerificationRequestSchema,
     VerificationResultSchema,
 )
-from backend.data.extensions import db
 from backend.dates.timeutil import as_local
-from backend.privacy.masking import mask_name
-from backend.privacy.sealing import open_sealed
-from backend.residents.models import Resident
 from backend.web.access import OPERATOR, RESIDENT, VERIFIER_SYSTEM, current_principal
 from backend.web.api import Blueprint, paginate
 
@@ -46,8 +42,9 @@ class CreditCodePng(MethodView):
                      description="the code as a PNG; its expiry is in the X-Expires-At header")
     def get(self, query):
         """A fresh credit code as a PNG image"""
-        issued = service.issue(bound_resident(current_principal()), query["scope"])
-        return Response(service.qr_png(issued.token), mimetype="image/png",
+        principal = current_principal()
+        issued, image = service.issue_png(principal.id, bound_resident(principal), query["scope"])
+        return Response(image, mimetype="image/png",
                         headers={"Cache-Control": "no-store", "X-Expires-At": as_local(issued.expires_at).isoformat()})
 
 
@@ -72,12 +69,8 @@ class MerchantVerifications(MethodView):
     @verify_blp.paginate()
     def get(self, pagination_parameters):
         """My verifier's verifications, newest first (names masked)"""
-        items = paginate(service.history(current_principal().extra["verifier_id"]), pagination_parameters)
-        names = {r.id: r.name_sealed for r in db.session.scalars(
-            db.select(Resident).where(Resident.id.in_({v.resident_id for v in items})))}
-        return [{"id": v.id, "at": v.at, "masked_name": mask_name(open_sealed("name", names[v.resident_id])),
-                 "purpose": v.purpose, "scope": v.scope, "stars": v.stars, "offer_id": v.offer_id,
-                 "redeemed": v.redeemed, "admitted": v.admitted} for v in items]
+        page = paginate(service.history(current_principal().extra["verifier_id"]), pagination_parameters)
+        return service.describe_history(page)
 
 
 @jwks_blp.route("/jwks.json")

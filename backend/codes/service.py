@@ -11,10 +11,12 @@ import base64
 import hashlib
 import hmac
 import io
+import math
 import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 import jwt
 import qrcode
@@ -33,6 +35,7 @@ from backend.credit.levels import level_name
 from backend.credit.models import CreditAccount, CreditEvent
 from backend.data.extensions import db
 from backend.dates.timeutil import SHANGHAI, utcnow
+from backend.i18n import _
 from backend.privacy.masking import mask_name
 from backend.privacy.sealing import open_sealed
 from backend.query_records import service as query_records
@@ -41,6 +44,7 @@ from backend.residents.service import ResidentNotActive
 from backend.settings import service as settings
 from backend.verifiers.models import Offer
 from backend.verifiers.service import current_offers_clause
+from backend.web import ratelimits
 from backend.web.access import OPERATOR, VERIFIER_SYSTEM, Principal
 from backend.web.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
@@ -125,6 +129,18 @@ def issue(resident: Resident, scope: str) -> IssuedCode:
     return IssuedCode(token, expires)
 
 
+PNG_LIMIT = ratelimits.Limit("credit-code-png", "limits.credit_code_png_per_minute", ratelimits.MINUTE,
+                             _("Too many code images in a minute; show the one you have."))
+
+
+def issue_png(account_id: int, resident: Resident, scope: str) -> tuple[IssuedCode, bytes]:
+    """A fresh code drawn as a PNG; images are limited per account (drawing one costs far more than
+    signing a code)."""
+    ratelimits.attempt(PNG_LIMIT, account_id)
+    issued = issue(resident, scope)
+    return issued, qr_png(issued.token)
+
+
 def _qr(token: str) -> qrcode.QRCode:
     code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=4)
     code.add_data(token)
@@ -148,27 +164,44 @@ def qr_png(token: str) -> bytes:
 # --- verifying ------------------------------------------------------------------------------------------
 
 
+# A host's clock may run a little ahead of the one that signed: this much is not held against a code.
+LIFETIME_SKEW_SECONDS = 5
+
+
 def read_code(token: str) -> dict:
-    """Check a code's signature (EdDSA only, by its kid) and expiry; return its claims."""
+    """The claims of an authentic code: signed (EdDSA only) by a key that is still published, with the
+    claims of the SPEC and a lifetime no longer than the setting allows; 400 ``code_invalid`` otherwise.
+    Whether it has expired is left to the caller (a used code says so first)."""
     try:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError as exc:
         raise CodeInvalid() from exc
     if header.get("alg") != keys.ALGORITHM or not keys.KID.fullmatch(str(header.get("kid", ""))):
         raise CodeInvalid()
-    public = keys.public_key(header["kid"])
+    public = keys.verifying_key(header["kid"])
     if public is None:
         raise CodeInvalid()
     try:
         claims = jwt.decode(token, public, algorithms=[keys.ALGORITHM], issuer=ISSUER,
-                            options={"require": ["exp", "iat", "jti", "sub", "scope"]})
-    except jwt.ExpiredSignatureError as exc:
-        raise CodeExpired() from exc
+                            options={"require": ["exp", "iat", "jti", "sub", "scope"], "verify_exp": False})
     except jwt.InvalidTokenError as exc:
         raise CodeInvalid() from exc
     if claims["scope"] not in SCOPES or not isinstance(claims["jti"], str) or len(claims["jti"]) > 64:
         raise CodeInvalid()
+    if not _number(claims["exp"]) or not _number(claims["iat"]) or (
+            claims["exp"] - claims["iat"] > settings.get("credit_code.ttl_seconds") + LIFETIME_SKEW_SECONDS):
+        raise CodeInvalid()
     return claims
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_unexpired(claims: dict, now: datetime) -> None:
+    """410 ``code_expired`` once the code's ``exp`` has passed."""
+    if claims["exp"] <= now.timestamp():
+        raise CodeExpired()
 
 
 @dataclass
@@ -192,39 +225,54 @@ def _month_bounds(moment: datetime) -> tuple[datetime, datetime]:
 def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None = None,
            min_stars: int | None = None) -> dict:
     """Verify and consume a code for an operator or a bank system; commits and returns the answer the
-    verifier gets (SPEC §4)."""
+    verifier gets (SPEC §4).
+
+    The rules, in order: the code is authentic (400), was not used (409 ``code_used``, before anything
+    else is said about it), has not expired (410), its scope is the caller's to read (403), the request
+    is whole (422) and names one of the caller's current offers (404); then the resident is read. From
+    there on a refusal (``resident_not_active``, ``quota_exhausted``) has told the verifier something
+    about the resident, so it is a query record like a verification (SPEC §2)."""
     claims = read_code(token)
+    _refuse_if_used(claims["jti"])
+    now = utcnow()
+    check_unexpired(claims, now)
     verifier_id, kind = actor.extra["verifier_id"], actor.extra["verifier_kind"]
     if claims["scope"] == "detailed" and kind != "bank":
         raise ScopeNotAllowed()
     if purpose == "admission" and min_stars is None:
         raise InvalidInput("an admission check names the stars it asks for", field="min_stars")
+    offers = list(db.session.scalars(select(Offer).join(Offer.verifier).where(
+        Offer.verifier_id == verifier_id, current_offers_clause(now)).order_by(Offer.min_stars, Offer.id)))
+    offer = next((o for o in offers if o.id == offer_id), None)
+    if offer_id is not None and offer is None:
+        raise NotFound("This is not one of your current offers.", reason="offer_not_found")
+
     resident = db.session.get(Resident, open_subject(claims["sub"]))
     if resident is None:
         raise CodeInvalid()
-    if resident.status != "active":
-        raise ResidentNotActive()
-    account = credit.get_account(resident.id)
-    now = utcnow()
-    offers = list(db.session.scalars(select(Offer).join(Offer.verifier).where(
-        Offer.verifier_id == verifier_id, current_offers_clause(now)).order_by(Offer.min_stars, Offer.id)))
 
+    def read_by_verifier() -> None:
+        query_records.record(resident.id, actor, purpose=purpose, scope=claims["scope"],
+                             actor_label=actor.extra.get("verifier_name"))
+
+    if resident.status != "active":
+        _refuse(ResidentNotActive(), read_by_verifier)
+    account = credit.get_account(resident.id)
     redeemed, refused = None, None
-    if offer_id is not None:
-        offer = next((o for o in offers if o.id == offer_id), None)
-        if offer is None:
-            raise NotFound("This is not one of your current offers.", reason="offer_not_found")
+    if offer is not None:
         if account.stars < offer.min_stars:
             refused = "stars_too_low"
         else:
             if offer.quota_per_resident is not None:
                 credit.lock_account(resident.id)  # two codes of one resident redeem one at a time
+                # The code may have been used while this waited for the lock: that answer comes first.
+                _refuse_if_used(claims["jti"])
                 start, end = _month_bounds(now)
                 used = db.session.scalar(select(func.count()).select_from(Verification).where(
                     Verification.offer_id == offer.id, Verification.resident_id == resident.id,
                     Verification.redeemed.is_(True), Verification.at >= start, Verification.at < end))
                 if used >= offer.quota_per_resident:
-                    raise QuotaExhausted()
+                    _refuse(QuotaExhausted(), read_by_verifier)
             redeemed = offer
 
     verification = Verification(
@@ -239,9 +287,7 @@ def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None =
     except IntegrityError as exc:
         db.session.rollback()
         raise CodeUsed() from exc
-    query_records.record(resident.id, actor, purpose=purpose, scope=claims["scope"],
-                         actor_label=actor.extra.get("verifier_name"),
-                         role="bank" if kind == "bank" else OPERATOR)
+    read_by_verifier()
     penalties = None
     if claims["scope"] == "detailed":
         penalties = list(db.session.scalars(credit.events_of(resident.id, kind="penalty", status="active")))
@@ -253,6 +299,20 @@ def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None =
     answer = describe(outcome)
     db.session.commit()
     return answer
+
+
+def _refuse_if_used(jti: str) -> None:
+    if db.session.scalar(select(Verification.id).where(Verification.jti == jti)) is not None:
+        raise CodeUsed()
+
+
+def _refuse(refusal: DomainError, record_read) -> NoReturn:
+    """Refuse after the resident was read: the read is recorded (and committed) all the same; the code
+    is not consumed."""
+    db.session.rollback()
+    record_read()
+    db.session.commit()
+    raise refusal
 
 
 def describe(outcome: Outcome) -> dict:
@@ -289,6 +349,15 @@ def history(verifier_id: int):
     """A verifier's own verifications, newest first."""
     return (select(Verification).where(Verification.verifier_id == verifier_id)
             .order_by(Verification.at.desc(), Verification.id.desc()))
+
+
+def describe_history(verifications: list[Verification]) -> list[dict]:
+    """A page of the history as the verifier sees it: each resident by masked name only."""
+    names = {resident_id: name for resident_id, name in db.session.execute(
+        select(Resident.id, Resident.name_sealed).where(Resident.id.in_({v.resident_id for v in verifications})))}
+    return [{"id": v.id, "at": v.at, "masked_name": mask_name(open_sealed("name", names[v.resident_id])),
+             "purpose": v.purpose, "scope": v.scope, "stars": v.stars, "offer_id": v.offer_id,
+             "redeemed": v.redeemed, "admitted": v.admitted} for v in verifications]
 
 
 def penalty_list(events: list[CreditEvent]) -> list[dict]:

@@ -11,8 +11,8 @@ leaves the others alone.
 How, in one transaction:
 
 1. each row's form is checked in Python (``ledger.parse_event_fields``, the limits of the single-event
-   schema); ID numbers are hashed here (HMAC), so no ID number reaches the database; items come from
-   the rubric in memory;
+   schema); ID numbers are hashed (HMAC) and notes sealed here, so neither reaches the database in
+   clear; items come from the rubric in memory;
 2. the good rows go into a temporary staging table (COPY on PostgreSQL);
 3. one INSERT … SELECT classifies every staged row: the resident, a repeat of or conflict with the ledger
    and with earlier rows of the file, the item's checks, the resident's status;
@@ -36,8 +36,8 @@ from sqlalchemy import (
     Boolean,
     Column,
     Integer,
+    LargeBinary,
     String,
-    Text,
     and_,
     case,
     cast,
@@ -52,7 +52,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.audit import service as audit
 from backend.credit import ledger
-from backend.credit.models import CreditEvent, RubricItem
+from backend.credit.models import CreditEvent, RubricItem, note_sealers
 from backend.credit.service import PENALTY_PAGE, penalty_notice, source_allowed
 from backend.data import bulk
 from backend.data.extensions import db
@@ -130,7 +130,8 @@ def _staging_table():
         Column("rubric_item_id", Integer), Column("item_problem", String(32)),
         Column("occurred_at", UTCDateTime), Column("effective_until", UTCDateTime),
         Column("year_start", UTCDateTime), Column("year_end", UTCDateTime), Column("future", Boolean),
-        Column("source", String(64)), Column("source_ref", String(128)), Column("note", Text))
+        Column("source", String(64)), Column("source_ref", String(128)), Column("note_sealed", LargeBinary),
+        Column("note_hash", String(64)))
 
 
 def _error(line: int, reason: str, message: str) -> dict:
@@ -158,6 +159,7 @@ def _checked_rows(rows: Iterable[Row], actor: Principal | None, now: datetime, r
 def _staging_tuples(rows, actor, now, reading: _Reading, items) -> Iterator[tuple]:
     result = reading.result
     hash_id_number = id_number_hasher()
+    seal_note = note_sealers()
     not_allowed = ledger.SourceNotAllowed()
     today = now.astimezone(SHANGHAI).date()
     # Hashes of the pairs seen: a collision only costs the window a file without repeats could skip.
@@ -187,7 +189,8 @@ def _staging_tuples(rows, actor, now, reading: _Reading, items) -> Iterator[tupl
         pairs.add(pair)
         start, end = ledger.year_bounds(sent.occurred_at)
         yield (row.line, hash_id_number(sent.id_number), sent.rubric_code, item_id, problem, sent.occurred_at,
-               until, start, end, ledger.is_future(sent.occurred_at, now), sent.source, sent.source_ref, sent.note)
+               until, start, end, ledger.is_future(sent.occurred_at, now), sent.source, sent.source_ref,
+               *seal_note(sent.note))
 
 
 # --- 3: what becomes of each row ------------------------------------------------------------------------
@@ -199,8 +202,8 @@ def _outcomes_table():
         Column("line", Integer), Column("resident_id", Integer), Column("rubric_item_id", Integer),
         Column("occurred_at", UTCDateTime), Column("effective_until", UTCDateTime),
         Column("year_start", UTCDateTime), Column("year_end", UTCDateTime),
-        Column("source", String(64)), Column("source_ref", String(128)), Column("note", Text),
-        Column("outcome", String(32)))
+        Column("source", String(64)), Column("source_ref", String(128)), Column("note_sealed", LargeBinary),
+        Column("note_hash", String(64)), Column("outcome", String(32)))
 
 
 def _classify(staged, outcomes, repeated_pairs: bool) -> None:
@@ -208,13 +211,15 @@ def _classify(staged, outcomes, repeated_pairs: bool) -> None:
     s, residents, items = staged.c, Resident.__table__, RubricItem.__table__
     existing = CreditEvent.__table__.alias("existing")
     joined = (
-        select(s.line, s.source, s.source_ref, s.occurred_at, s.note, s.rubric_code, s.rubric_item_id,
+        select(s.line, s.source, s.source_ref, s.occurred_at, s.note_sealed, s.note_hash, s.rubric_code,
+               s.rubric_item_id,
                s.effective_until, s.year_start, s.year_end, s.item_problem, s.future,
                residents.c.id.label("resident_id"), residents.c.status.label("resident_status"),
                case((items.c.town_id.is_not(None) & (items.c.town_id != residents.c.town_id), 1),
                     else_=0).label("other_town"),
                existing.c.id.label("existing_id"),
-               case((ledger.same_fingerprint(existing.c, residents.c.id, s.rubric_code, s.occurred_at, s.note), 1),
+               case((ledger.same_fingerprint(existing.c, residents.c.id, s.rubric_code, s.occurred_at, s.note_hash),
+                     1),
                     else_=0).label("same_as_existing"))
         .select_from(staged.outerjoin(residents, residents.c.id_number_hash == s.id_hash)
                      .outerjoin(items, items.c.id == s.rubric_item_id)
@@ -230,7 +235,7 @@ def _classify(staged, outcomes, repeated_pairs: bool) -> None:
     # line) is recorded: the winner, whose content the later rows are compared with.
     pair = {"partition_by": (bulk.bytewise(r.source), bulk.bytewise(r.source_ref)),
             "order_by": (r.recordable.desc(), r.occurred_at, r.line)}
-    of_winner = (r.recordable, r.line, r.occurred_at, r.resident_id, r.rubric_code, r.note)
+    of_winner = (r.recordable, r.line, r.occurred_at, r.resident_id, r.rubric_code, r.note_hash)
     if repeated_pairs:
         winner_columns = [func.first_value(column).over(**pair).label(f"w_{column.name}") for column in of_winner]
     else:  # every row is its pair's only one, hence its own winner
@@ -238,12 +243,13 @@ def _classify(staged, outcomes, repeated_pairs: bool) -> None:
     winners = select(ranked, *winner_columns).cte("winners")
     w = winners.c
     winner = SimpleNamespace(resident_id=w.w_resident_id, rubric_code=w.w_rubric_code, occurred_at=w.w_occurred_at,
-                             note=w.w_note)
+                             note_hash=w.w_note_hash)
     after_winner = and_(w.w_recordable == 1, tuple_(w.occurred_at, w.line) > tuple_(w.w_occurred_at, w.w_line))
     outcome = case(
         (w.resident_id.is_(None), "resident_not_found"),
         (w.existing_id.is_not(None), case((w.same_as_existing == 1, UNCHANGED), else_=CONFLICT)),
-        (after_winner, case((ledger.same_fingerprint(winner, w.resident_id, w.rubric_code, w.occurred_at, w.note),
+        (after_winner, case((ledger.same_fingerprint(winner, w.resident_id, w.rubric_code, w.occurred_at,
+                                                     w.note_hash),
                              UNCHANGED), else_=CONFLICT)),
         (w.item_problem.is_not(None), w.item_problem),
         (w.other_town == 1, "rubric_item_other_town"),
@@ -251,7 +257,7 @@ def _classify(staged, outcomes, repeated_pairs: bool) -> None:
         (w.resident_status != "active", "resident_not_active"),
         else_=CREATED)
     columns = ("line", "resident_id", "rubric_item_id", "occurred_at", "effective_until", "year_start", "year_end",
-               "source", "source_ref", "note")
+               "source", "source_ref", "note_sealed", "note_hash")
     db.session.execute(outcomes.insert().from_select(
         [*columns, "outcome"], select(*[w[name] for name in columns], outcome)))
 
@@ -312,7 +318,8 @@ def _insert_events(outcomes, actor: Principal | None, now: datetime) -> None:
     # (each earlier row got full points until the cap was reached, and nothing after).
     earlier = func.row_number().over(partition_by=(o.resident_id, o.rubric_item_id, o.year_start),
                                      order_by=(o.occurred_at, o.line)) - 1
-    rows = (select(o.line, o.resident_id, o.occurred_at, o.effective_until, o.source, o.source_ref, o.note,
+    rows = (select(o.line, o.resident_id, o.occurred_at, o.effective_until, o.source, o.source_ref, o.note_sealed,
+                   o.note_hash,
                    items.c.id.label("rubric_item_id"), items.c.code.label("rubric_code"),
                    items.c.points.label("item_points"), items.c.annual_cap,
                    *[items.c[name] for name in ledger.COPIED_FROM_ITEM],
@@ -327,7 +334,8 @@ def _insert_events(outcomes, actor: Principal | None, now: datetime) -> None:
         **{name: c[name] for name in ledger.COPIED_FROM_ITEM},
         "points": ledger.capped_points(c.item_points, c.annual_cap, c.gained),
         "occurred_at": c.occurred_at, "effective_until": c.effective_until, "source": c.source,
-        "source_ref": c.source_ref, "note": c.note, "status": literal("active"),
+        "source_ref": c.source_ref, "note_sealed": c.note_sealed, "note_hash": c.note_hash,
+        "status": literal("active"),
         "created_at": literal(now, UTCDateTime()),
         "created_by_kind": literal(actor.kind if actor else "system"),
         "created_by_id": cast(literal(actor.id if actor else None, Integer()), Integer()),

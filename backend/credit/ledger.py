@@ -200,11 +200,12 @@ def fingerprint(resident_id: int, rubric_code: str, occurred_at: datetime, note:
     return (resident_id, rubric_code, as_utc(occurred_at), note or "")
 
 
-def same_fingerprint(event, resident_id, rubric_code, occurred_at, note):
-    """``fingerprint`` equality as SQL: ``event`` has the ledger's columns, the rest are expressions."""
+def same_fingerprint(event, resident_id, rubric_code, occurred_at, note_hash):
+    """``fingerprint`` equality as SQL: ``event`` has the ledger's columns, the rest are expressions. Notes
+    are sealed, so they are compared by their keyed hashes (none for no note and an empty one alike)."""
     return and_(event.resident_id == resident_id, event.rubric_code == rubric_code,
                 event.occurred_at == occurred_at,
-                func.coalesce(event.note, "") == func.coalesce(note, ""))
+                func.coalesce(event.note_hash, "") == func.coalesce(note_hash, ""))
 
 
 # --- what an event copies from its item -----------------------------------------------------------------

@@ -6,6 +6,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from backend.data.extensions import db
 from backend.data.types import UTCDateTime
 from backend.dates.timeutil import utcnow
+from backend.privacy.sealing import lookup_hash, lookup_hasher, open_sealed, seal, sealer
 from backend.residents.models import Town
 
 EVENT_STATUSES = ("active", "disputed", "repaired", "voided")
@@ -84,13 +86,40 @@ class CreditEvent(db.Model):
     effective_until = mapped_column(UTCDateTime, nullable=False)
     source: Mapped[str] = mapped_column(String(64))
     source_ref: Mapped[str] = mapped_column(String(128))
-    note: Mapped[str | None] = mapped_column(Text)
+    # The free-text note may name people (SPEC §2): sealed like an ID number, with a keyed hash so a
+    # repeat of the same event can be recognised without opening it.
+    note_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    note_hash: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(10), default="active")
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     created_by_kind: Mapped[str] = mapped_column(String(16))
     created_by_id: Mapped[int | None] = mapped_column(Integer)
 
     changes: Mapped[list["EventStatusChange"]] = relationship(order_by="EventStatusChange.id")
+
+    @property
+    def note(self) -> str | None:
+        return open_sealed(NOTE_FIELD, self.note_sealed)
+
+    @note.setter
+    def note(self, text: str | None) -> None:
+        self.note_sealed, self.note_hash = seal_note(text)
+
+
+NOTE_FIELD = "credit_event.note"
+
+
+def seal_note(text: str | None) -> tuple[bytes | None, str | None]:
+    """The sealed note and its look-up hash; no note and an empty one alike are none."""
+    if not text:
+        return None, None
+    return seal(NOTE_FIELD, text), lookup_hash(NOTE_FIELD, text)
+
+
+def note_sealers():
+    """``seal_note`` with the keys read once: for the notes of a million imported events."""
+    seal_text, hash_text = sealer(NOTE_FIELD), lookup_hasher(NOTE_FIELD)
+    return lambda text: (seal_text(text), hash_text(text)) if text else (None, None)
 
 
 class EventStatusChange(db.Model):

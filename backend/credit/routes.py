@@ -23,9 +23,7 @@ from backend.credit.schemas import (
     StarLevelsSchema,
     StarLevelsUpdateSchema,
 )
-from backend.data.extensions import db
 from backend.data.import_files import UnsupportedFormat, UnsupportedMediaType, uploaded_rows
-from backend.query_records import service as query_records
 from backend.ratings import service as ratings
 from backend.web.access import ADMIN, DEPARTMENT, RESIDENT, current_principal
 from backend.web.api import Blueprint, paginate
@@ -80,7 +78,11 @@ class PublicRubric(MethodView):
     @public_blp.arguments(PublicRubricQuery, location="query")
     @public_blp.response(200, RubricGroupSchema(many=True))
     def get(self, query):
-        """The published rubric, grouped by category; with ?town= also that town's local items"""
+        """The published rubric, grouped by category; with ?town= also that town's local items
+
+        One bounded document, not paginated: the only list of the API without pages (SPEC §10). It holds
+        the active items of the 100+N standard, a few hundred at most, so fetch it whole and cache it.
+        """
         return rubric.public_rubric(query.get("town"))
 
 
@@ -133,13 +135,8 @@ class CreditEventLookup(MethodView):
     def post(self, query, pagination_parameters):
         """A resident's events by ID number in the body (a department sees what it sent); each look-up
         is a query record"""
-        principal = current_principal()
-        resident = service.resident_for_reader(query.pop("id_number"))
-        source = principal.source if DEPARTMENT in principal.roles else None
-        events = paginate(service.events_of(resident.id, source=source, **query), pagination_parameters)
-        query_records.record(resident.id, principal, purpose="credit event look-up", scope="events")
-        db.session.commit()
-        return events
+        return service.read_events_for_staff(current_principal(), query.pop("id_number"),
+                                             lambda events: paginate(events, pagination_parameters), **query)
 
 
 @admin_blp.route("/star-levels")

@@ -5,26 +5,25 @@ locks the resident's account row first, so concurrent writers to one resident qu
 the others' events when it recomputes; the account changes in the same transaction as the event.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.audit import service as audit
 from backend.credit import ledger
-from backend.credit.ledger import ResidentNotFound, SourceNotAllowed, SourceRefConflict
+from backend.credit.ledger import ResidentNotFound, SourceRefConflict
 from backend.credit.levels import current_levels, level_name, stars_for
 from backend.credit.models import COUNTING_STATUSES, CreditAccount, CreditEvent, EventStatusChange, RubricItem
 from backend.credit.rubric import get_item
 from backend.data.extensions import db
 from backend.dates.timeutil import as_local, utcnow
+from backend.query_records import service as query_records
 from backend.residents import service as residents
-from backend.residents.models import Resident
 from backend.web.access import ADMIN, DEPARTMENT, Principal
 from backend.web.errors import Conflict, InvalidInput, NotFound
-
-__all__ = ["ResidentNotFound", "SourceNotAllowed", "SourceRefConflict"]
 
 # Allowed status moves and the name of each (SPEC §3).
 MOVES = {
@@ -120,7 +119,7 @@ def check_source(actor: Principal | None, source: str) -> None:
     """Departments send under their own source only; admins (and the system) under any."""
     if source_allowed(actor, source):
         return
-    raise SourceNotAllowed()
+    raise ledger.SourceNotAllowed()
 
 
 def source_allowed(actor: Principal | None, source: str) -> bool:
@@ -286,8 +285,15 @@ def events_of(resident_id: int, *, kind: str | None = None, status: str | None =
     return statement
 
 
-def resident_for_reader(id_number: str) -> Resident:
+def read_events_for_staff(actor: Principal, id_number: str, page: Callable[[Select], list], *,
+                          kind: str | None = None, status: str | None = None) -> list[CreditEvent]:
+    """A page of a resident's events found by ID number, as a staff reader sees them: a department
+    only what it sent itself. The read is a query record (SPEC §2), committed with it."""
     resident = residents.find_by_id_number(id_number)
     if resident is None:
         raise ResidentNotFound()
-    return resident
+    own_source = actor.source if DEPARTMENT in actor.roles else None
+    events = page(events_of(resident.id, kind=kind, status=status, source=own_source))
+    query_records.record(resident.id, actor, purpose="credit event look-up", scope="events")
+    db.session.commit()
+    return events

@@ -79,3 +79,10 @@ def lookup_hasher(field: str):
         return digest(key, prefix + value.encode(), sha256).hex()
 
     return hash_value
+
+
+def digest_secret(secret: str) -> str:
+    """The SHA-256 of a random secret we hand out once (refresh tokens, API keys, invite codes), as it is
+    stored: enough to recognise the secret, useless for recovering it. No key is needed: such a secret has
+    too many bits to guess in its lifetime; personal data, which can be guessed, takes ``lookup_hash``."""
+    return hashlib.sha256(secret.encode()).hexdigest()

@@ -8,29 +8,39 @@ from sqlalchemy import insert, select
 from backend.data.extensions import db
 from backend.dates.timeutil import utcnow
 from backend.query_records.models import QueryRecord
-from backend.web.access import Principal
+from backend.web.access import ADMIN, DEPARTMENT, OPERATOR, REVIEWER, VERIFIER_SYSTEM, Principal
+
+# The role a record names is the reader's access role (``backend.web.access``), the first of these held: a
+# bank's server is ``verifier_system``, a shop's or a bank's cashier ``operator``.
+READER_ROLES = (ADMIN, REVIEWER, DEPARTMENT, OPERATOR, VERIFIER_SYSTEM)
+# What a resident sees of the credit office's readers: the office, never the clerk.
+OFFICE_LABELS = {ADMIN: "信用办", REVIEWER: "信用办审核"}
 
 
-def _role(actor: Principal) -> str:
-    for role in ("admin", "reviewer", "department", "operator"):
-        if role in actor.roles:
-            return role
-    return sorted(actor.roles)[0] if actor.roles else actor.kind
+def reader_role(actor: Principal) -> str:
+    return next((role for role in READER_ROLES if role in actor.roles), actor.kind)
+
+
+def reader_label(actor: Principal, role: str) -> str:
+    """Who the resident sees: the credit office, the department by its source name, or the verifier
+    (``actor_label``); never a staff member's personal name."""
+    if role == DEPARTMENT:
+        return actor.source or role
+    return OFFICE_LABELS.get(role, role)
 
 
 def record(resident_ids: int | Iterable[int], actor: Principal, *, purpose: str, scope: str,
-           actor_label: str | None = None, role: str | None = None) -> None:
+           actor_label: str | None = None) -> None:
     """Add one query record per resident to the current transaction; the caller commits.
 
-    ``actor_label`` is what the resident sees of the reader (a department's name, a merchant's name);
-    it defaults to the reader's role, never to a staff member's personal name.
+    ``actor_label`` is what the resident sees of a verifier (its name); staff readers are shown by office
+    or department (``reader_label``).
     """
     ids = [resident_ids] if isinstance(resident_ids, int) else list(dict.fromkeys(resident_ids))
     if not ids:
         return
-    role = role or _role(actor)
-    department = actor.extra.get("display_name") or actor.source or "部门"
-    label = actor_label or {"admin": "信用办", "reviewer": "信用办审核", "department": department}.get(role, role)
+    role = reader_role(actor)
+    label = actor_label or reader_label(actor, role)
     now = utcnow()
     db.session.execute(insert(QueryRecord), [
         {"resident_id": rid, "at": now, "actor_kind": actor.kind, "actor_id": actor.id, "actor_role": role,

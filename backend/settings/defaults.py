@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import marshmallow as ma
 from marshmallow import validate
 
+from backend.i18n import _
+
 # The longest a credit code can be made to live; rotated signing keys stay published this long.
 CREDIT_CODE_MAX_TTL_SECONDS = 600
 
@@ -39,18 +41,23 @@ def _setting(key, type_, default, description, field):
     return Setting(key, type_, default, description, field)
 
 
+# The highest any limit can be set: out of reach of any real caller, yet a number every store counts to.
+LIMIT_MAX = 1_000_000
+
+
+def _limit(key, default, description):
+    return Setting(key, "integer", default, description, _int(1, LIMIT_MAX))
+
+
 SETTINGS: dict[str, Setting] = {s.key: s for s in [
     _setting("credit.base_points", "integer", 1000, "points every account starts from", _int(0, 100000)),
     _setting("auth.refresh_grace_seconds", "integer", 30,
              "a spent refresh token repeated within this many seconds gets the same new pair", _int(0, 300)),
-    _setting("binding.daily_attempts", "integer", 5, "identity binding attempts per account per day",
-             _int(1, 100)),
     _setting("credit_code.ttl_seconds", "integer", 60, "lifetime of a credit QR code",
              _int(15, CREDIT_CODE_MAX_TTL_SECONDS)),
     _setting("verifiers.invite_ttl_days", "integer", 7, "lifetime of an operator invite", _int(1, 90)),
     _setting("uploads.max_bytes", "integer", 10 * 1024 * 1024, "largest accepted upload",
              _int(1024, 100 * 1024 * 1024)),
-    _setting("reports.daily_limit", "integer", 5, "reports per account per day", _int(1, 100)),
     _setting("reports.duplicate_window_days", "integer", 30,
              "a report on the same subject and category within this many days joins its duplicate group",
              _int(1, 365)),
@@ -75,4 +82,18 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
     _setting("calendar.overrides", "list", [],
              "working-day overrides for years the holiday calendar lacks: [{date, working, name?}]",
              ma.fields.List(ma.fields.Nested(_Override), required=True)),
+    # Rate limits (SPEC §10): how many attempts each subject has in a window; the key names the window.
+    _limit("limits.public_per_minute", 120, _("requests a minute to public endpoints, per IP address")),
+    _limit("limits.staff_login_failures_per_15_minutes", 5,
+           _("failed staff sign-ins in 15 minutes, per username")),
+    _limit("limits.wechat_sign_in_per_minute", 10, _("WeChat sign-ins a minute, per account")),
+    _limit("limits.binding_per_day", 5, _("identity binding attempts a day, per account")),
+    _limit("limits.wrong_api_keys_per_minute", 20, _("requests with a wrong API key a minute, per IP address")),
+    _limit("limits.api_key_per_minute", 600, _("requests a minute, per API key")),
+    _limit("limits.credit_code_png_per_minute", 30, _("credit-code PNG images a minute, per account")),
+    _limit("limits.invite_redemptions_per_hour", 5, _("operator invite redemptions an hour, per account")),
+    _limit("limits.reports_per_day", 5, _("reports a day, per account")),
+    _limit("limits.uploads_per_day", 50, _("uploads a day, per account")),
+    _limit("limits.claims_per_day", 10, _("offer claims a day, per account")),
+    _limit("limits.credit_reports_per_day", 5, _("credit reports a day, per account")),
 ]}

@@ -39,7 +39,3 @@ class StaffListQuery(QuerySchema):
 
 class PermissionSchema(StrictSchema):
     permission = ma.fields.String(required=True, validate=validate.OneOf(list(PERMISSIONS)))
-
-
-class PermissionPath(ma.Schema):
-    permission = ma.fields.String(required=True)

@@ -10,7 +10,9 @@ from backend.auth import service as tokens
 from backend.auth.passwords import MIN_LENGTH, hash_password, verify_password
 from backend.data.extensions import db
 from backend.dates.timeutil import utcnow
+from backend.i18n import _
 from backend.staff.models import StaffMember, StaffPermission
+from backend.web import ratelimits
 from backend.web.access import ADMIN, DEPARTMENT, PERMISSIONS, STAFF_ROLES, Principal
 from backend.web.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 
@@ -62,12 +64,23 @@ def create_staff(actor: Principal | None, *, username: str, display_name: str, p
     return staff
 
 
+# Failed sign-ins per username (SPEC §10), whoever sends them: a guesser cannot spread over addresses.
+LOGIN_FAILURES = ratelimits.Limit("staff-login-failures", "limits.staff_login_failures_per_15_minutes",
+                                  15 * ratelimits.MINUTE,
+                                  _("Too many failed sign-ins for this account; try again later."))
+
+
 def authenticate(username: str, password: str) -> StaffMember:
-    """The active staff member with these credentials; one refusal for every kind of failure."""
-    staff = db.session.scalar(select(StaffMember).where(StaffMember.username == username.strip().lower()))
+    """The active staff member with these credentials; one refusal for every kind of failure. Each
+    attempt is counted against the failure limit before the password is checked, and a success gives
+    its count back, so a burst of guesses at once still checks no more passwords than the limit."""
+    username = username.strip().lower()
+    counted = ratelimits.attempt(LOGIN_FAILURES, username)
+    staff = db.session.scalar(select(StaffMember).where(StaffMember.username == username))
     valid = verify_password(staff.password_hash if staff else None, password)
     if not valid or staff is None or not staff.active:
         raise Unauthenticated("Wrong username or password.", reason="invalid_credentials")
+    counted.give_back()
     return staff
 
 

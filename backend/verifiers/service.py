@@ -4,7 +4,6 @@ Operator and bank-system rights follow the verifier's live state: every request 
 or key with its verifier, so a suspension, a removal or a revocation counts from the next request.
 """
 
-import hashlib
 import secrets
 from datetime import datetime, timedelta
 
@@ -17,9 +16,12 @@ from stdnum.exceptions import ValidationError
 from backend.audit import service as audit
 from backend.data.extensions import db
 from backend.dates.timeutil import utcnow
+from backend.i18n import _
+from backend.privacy.sealing import digest_secret
 from backend.residents.models import Town
 from backend.settings import service as settings
 from backend.verifiers.models import VERIFIER_KINDS, ApiKey, Offer, Operator, OperatorInvite, Verifier
+from backend.web import ratelimits
 from backend.web.access import OPERATOR, VERIFIER_SYSTEM, Principal
 from backend.web.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
 
@@ -27,6 +29,12 @@ API_KEY_PREFIX = "cxk"
 INVITE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
 INVITE_LENGTH = 12  # 60 bits
 LAST_USED_WRITE_SECONDS = 60
+
+REDEEM_LIMIT = ratelimits.Limit("invite-redemption", "limits.invite_redemptions_per_hour", ratelimits.HOUR,
+                                _("Too many invite codes tried from this account; try again later."))
+WRONG_KEY_LIMIT = ratelimits.Limit("wrong-api-keys", "limits.wrong_api_keys_per_minute", ratelimits.MINUTE,
+                                   _("Too many wrong API keys from this address; try again in a minute."))
+API_KEY_LIMIT = ratelimits.Limit("api-key", "limits.api_key_per_minute", ratelimits.MINUTE)
 
 
 class InviteInvalid(NotFound):
@@ -53,10 +61,6 @@ class AlreadyOperator(Conflict):
 class VerifierSuspendedConflict(Conflict):
     reason = "verifier_suspended"
     message = "This verifier is suspended."
-
-
-def _digest(value: str) -> str:
-    return hashlib.sha256(value.encode()).hexdigest()
 
 
 def validate_uscc(value: str) -> str:
@@ -163,13 +167,13 @@ def create_invite(actor: Principal | None, verifier_id: int) -> tuple[str, Opera
     if verifier.status != "active":
         raise VerifierSuspendedConflict()
     code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
-    invite = OperatorInvite(verifier_id=verifier.id, code_hash=_digest(code),
+    invite = OperatorInvite(verifier_id=verifier.id, code_hash=digest_secret(code),
                             expires_at=utcnow() + timedelta(days=settings.get("verifiers.invite_ttl_days")),
                             created_by=actor.id if actor and actor.kind == "staff" else None)
     db.session.add(invite)
     db.session.flush()
     audit.record(actor, "verifier.invite", "verifier", verifier.id, after={"invite_id": invite.id,
-                                                                          "expires_at": invite.expires_at.isoformat()})
+                                                                          "expires_at": invite.expires_at})
     db.session.commit()
     return code, invite
 
@@ -179,9 +183,11 @@ def normalise_invite(code: str) -> str:
 
 
 def redeem_invite(account_id: int, code: str) -> Operator:
-    """Make the WeChat account an operator of the invite's verifier (a resident keeps their own role)."""
+    """Make the WeChat account an operator of the invite's verifier (a resident keeps their own role).
+    Attempts are limited per account (setting ``limits.invite_redemptions_per_hour``)."""
+    ratelimits.attempt(REDEEM_LIMIT, account_id)
     invite = db.session.scalar(select(OperatorInvite).where(
-        OperatorInvite.code_hash == _digest(normalise_invite(code))))
+        OperatorInvite.code_hash == digest_secret(normalise_invite(code))))
     if invite is None:
         raise InviteInvalid()
     if invite.used_at is not None:
@@ -247,7 +253,7 @@ def create_api_key(actor: Principal | None, verifier_id: int, label: str | None 
         raise Conflict("API keys are for bank systems.", reason="api_keys_for_banks_only")
     prefix = secrets.token_hex(6)
     key = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
-    row = ApiKey(verifier_id=verifier.id, prefix=prefix, key_hash=_digest(key), label=label,
+    row = ApiKey(verifier_id=verifier.id, prefix=prefix, key_hash=digest_secret(key), label=label,
                  created_by=actor.id if actor and actor.kind == "staff" else None)
     db.session.add(row)
     db.session.flush()
@@ -274,16 +280,14 @@ def revoke_api_key(actor: Principal, verifier_id: int, key_id: int) -> ApiKey:
     return row
 
 
-def principal_from_api_key(key: str) -> Principal:
-    """The bank system behind an ``X-API-Key``; a revoked or unknown key is 401."""
-    parts = (key or "").split("_", 2)
-    if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
-        raise Unauthenticated("This API key is not valid.", reason="api_key_invalid")
-    row = db.session.scalar(select(ApiKey).options(joinedload(ApiKey.verifier)).where(ApiKey.prefix == parts[1]))
-    if row is None or not secrets.compare_digest(row.key_hash, _digest(key)):
-        raise Unauthenticated("This API key is not valid.", reason="api_key_invalid")
-    if row.revoked_at is not None:
-        raise Unauthenticated("This API key was revoked.", reason="api_key_revoked")
+def principal_from_api_key(key: str, address: str) -> Principal:
+    """The bank system behind an ``X-API-Key``; a revoked or unknown key is 401. Every key sent from
+    ``address`` is counted against the wrong-key limit before it is checked and a right one gives its
+    count back; then each key has its own limit (SPEC §10)."""
+    counted = ratelimits.attempt(WRONG_KEY_LIMIT, address)
+    row = _api_key_row(key)
+    counted.give_back()
+    ratelimits.attempt(API_KEY_LIMIT, row.id)
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > timedelta(seconds=LAST_USED_WRITE_SECONDS):
         # Written at most once a minute, so a busy key does not turn every verification into a write.
@@ -296,6 +300,18 @@ def principal_from_api_key(key: str) -> Principal:
                      suspended_roles=frozenset() if active else held, name=verifier.name,
                      extra={"verifier_id": verifier.id, "verifier_kind": verifier.kind,
                             "verifier_name": verifier.name})
+
+
+def _api_key_row(key: str) -> ApiKey:
+    parts = (key or "").split("_", 2)
+    if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
+        raise Unauthenticated("This API key is not valid.", reason="api_key_invalid")
+    row = db.session.scalar(select(ApiKey).options(joinedload(ApiKey.verifier)).where(ApiKey.prefix == parts[1]))
+    if row is None or not secrets.compare_digest(row.key_hash, digest_secret(key)):
+        raise Unauthenticated("This API key is not valid.", reason="api_key_invalid")
+    if row.revoked_at is not None:
+        raise Unauthenticated("This API key was revoked.", reason="api_key_revoked")
+    return row
 
 
 def operator_roles(account_id: int) -> tuple[frozenset, frozenset, dict]:
@@ -330,8 +346,8 @@ def create_offer(actor: Principal | None, verifier_id: int, **fields) -> Offer:
 
 
 def _offer_snapshot(offer: Offer) -> dict:
-    return {"title": offer.title, "min_stars": offer.min_stars, "valid_from": offer.valid_from.isoformat(),
-            "valid_to": offer.valid_to.isoformat(), "quota_per_resident": offer.quota_per_resident,
+    return {"title": offer.title, "min_stars": offer.min_stars, "valid_from": offer.valid_from,
+            "valid_to": offer.valid_to, "quota_per_resident": offer.quota_per_resident,
             "withdrawn": offer.withdrawn}
 
 

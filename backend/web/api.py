@@ -116,6 +116,8 @@ class Blueprint(flask_smorest.Blueprint):
             view = guarded(rule)(view)
             view = self.alt_response(401, response="UNAUTHORIZED")(view)
             view = self.alt_response(403, response="FORBIDDEN")(view)
+            # Wrong API keys are limited per address wherever one is sent, and each key has its limit.
+            view = self.alt_response(429, response="TOO_MANY_REQUESTS")(view)
             return self.doc(security=[{"bearer": []}])(view)
 
         return decorator

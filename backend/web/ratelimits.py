@@ -1,56 +1,131 @@
-"""Rate limits shared by every domain (SPEC §10), counted by Flask-Limiter.
+"""Rate limits shared by every domain (SPEC §10): one mechanism that every limit uses.
 
-Flask-Limiter's storage is Redis when ``REDIS_URL`` is set and process memory otherwise (the
-single-process embedded mode). Views use ``enforce``/``hit`` with a limit string and a key; a breach is
-429 ``rate_limited`` with ``Retry-After``.
+An attempt is counted before it is evaluated: ``attempt`` adds one to the subject's counter of the
+current window in a single atomic step (Redis ``INCRBY`` through Flask-Limiter's storage, or process
+memory in the embedded single-process mode) and refuses with 429 ``rate_limited`` and ``Retry-After``
+once the count passes the limit. However many requests arrive at once, at most the limit of them get
+past it. A limit on failures (wrong passwords, wrong API keys) counts every attempt the same way and
+gives back those that succeed, so a parallel burst still evaluates no more than the limit.
+
+Windows are fixed: a limit per minute, hour or 15 minutes counts in windows aligned to the clock; a
+daily limit counts in the calendar day of Asia/Shanghai and resets at 00:00 there.
+
+Keys sit under ``REDIS_PREFIX`` and name their subject (an account, a username, an IP address) only by
+a keyed hash, under a key derived from ``LOOKUP_HASH_KEY``: the store holds no account id or address
+in clear, and nobody without the key can tell whose counter a key is.
+
+How many attempts a window allows is a setting (``backend.settings.defaults``, ``limits.*``), read
+through the reader the app registers (settings sit above this layer). ``_count`` is the one place that
+touches the store, so a fallback to database counters while Redis is down (SPEC §12) goes there.
 """
 
+import hashlib
+import hmac
 import math
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app, request
-from limits import parse
 
+from backend.dates.timeutil import SHANGHAI
 from backend.web.errors import RateLimited
+
+MINUTE = 60
+HOUR = 60 * MINUTE
+DAY = 0  # the calendar day in Asia/Shanghai, not a span of seconds
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One limit of SPEC §10: ``setting`` holds how many attempts a window of ``window`` seconds (or the
+    calendar ``DAY``) allows each subject."""
+
+    name: str
+    setting: str
+    window: int
+    message: str | None = None
+
+
+# function(setting key) -> int, registered by the app: the settings domain reads the database.
+_allowance_reader: list[Callable[[str], int]] = []
+
+
+def read_allowances_with(reader: Callable[[str], int]) -> None:
+    """Register how a limit's allowance is read (``backend.settings.service.get``)."""
+    _allowance_reader[:] = [reader]
+
+
+def allowance(limit: Limit) -> int:
+    return int(_allowance_reader[0](limit.setting))
 
 
 def client_ip() -> str:
-    """The caller's address as the WSGI server saw it (a proxy fixer sets it behind gunicorn)."""
+    """The caller's address: the socket's, or the one ``TRUSTED_PROXIES`` proxies vouch for."""
     return request.remote_addr or "unknown"
 
 
-def storage_uri(config: dict) -> str:
-    return config["REDIS_URL"] or "memory://"
+def storage_options(config: dict) -> dict:
+    """Flask-Limiter's storage: Redis under ``REDIS_PREFIX`` when ``REDIS_URL`` is set, else memory."""
+    if not config["REDIS_URL"]:
+        return {"RATELIMIT_STORAGE_URI": "memory://"}
+    return {"RATELIMIT_STORAGE_URI": config["REDIS_URL"],
+            "RATELIMIT_STORAGE_OPTIONS": {"key_prefix": config["REDIS_PREFIX"] + "rl",
+                                          "socket_timeout": 0.5, "socket_connect_timeout": 0.5}}
 
 
-def _limiter():
-    return current_app.extensions["chengxin.limiter"]
+def subject_hash(subject) -> str:
+    """The keyed hash that names a subject in the store (never the account id or address itself)."""
+    key = hmac.digest(current_app.config["LOOKUP_HASH_KEY_BYTES"], b"chengxin rate-limit subjects",
+                      hashlib.sha256)
+    return hmac.digest(key, str(subject).encode(), hashlib.sha256).hex()[:32]
 
 
-def hit(limit: str, *key: str, message: str | None = None) -> None:
-    """Count one event against ``limit`` for ``key``; raise 429 when the limit is already spent."""
-    item = parse(limit)
-    strategy = _limiter().limiter
-    if strategy.hit(item, "chengxin", *key):
-        return
-    reset_at, _remaining = strategy.get_window_stats(item, "chengxin", *key)
-    raise RateLimited(message, retry_after=math.ceil(reset_at - time.time()))
+def _window(limit: Limit, now: float) -> tuple[str, float]:
+    """The current window's name and the seconds left in it."""
+    if limit.window == DAY:
+        local = datetime.fromtimestamp(now, SHANGHAI)
+        midnight = datetime(local.year, local.month, local.day, tzinfo=SHANGHAI) + timedelta(days=1)
+        return local.date().isoformat(), midnight.timestamp() - now
+    index = int(now // limit.window)
+    return str(index), (index + 1) * limit.window - now
 
 
-def check(limit: str, *key: str, message: str | None = None) -> None:
-    """Refuse with 429 when ``limit`` is spent for ``key``, without counting this request."""
-    item = parse(limit)
-    strategy = _limiter().limiter
-    if strategy.test(item, "chengxin", *key):
-        return
-    reset_at, _remaining = strategy.get_window_stats(item, "chengxin", *key)
-    raise RateLimited(message, retry_after=math.ceil(reset_at - time.time()))
+def _storage():
+    return current_app.extensions["chengxin.limiter"].storage
 
 
-def clear(limit: str, *key: str) -> None:
-    _limiter().limiter.clear(parse(limit), "chengxin", *key)
+def _count(key: str, expires_in: float, amount: int = 1) -> int:
+    """Add ``amount`` to ``key`` atomically and return the new count (the key lives ``expires_in``)."""
+    return _storage().incr(key, max(1, math.ceil(expires_in)), amount=amount)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """An attempt counted against a limit; ``give_back`` uncounts it (a success a failure limit
+    does not count, or a failure that was not the caller's doing)."""
+
+    key: str
+    expires_in: float
+
+    def give_back(self) -> None:
+        _count(self.key, self.expires_in, -1)
+
+
+def attempt(limit: Limit, subject) -> Attempt:
+    """Count one attempt of ``subject`` against ``limit`` before it is evaluated; 429 once past it."""
+    now = time.time()
+    window, left = _window(limit, now)
+    key = f"{limit.name}:{subject_hash(subject)}:{window}"
+    if _count(key, left) > allowance(limit):
+        raise RateLimited(limit.message, retry_after=math.ceil(left))
+    return Attempt(key, left)
+
+
+PUBLIC = Limit("public", "limits.public_per_minute", MINUTE)
 
 
 def public_request() -> None:
     """The per-IP limit every public endpoint shares."""
-    hit(current_app.config["RATELIMIT_PUBLIC"], "public", client_ip())
+    attempt(PUBLIC, client_ip())
