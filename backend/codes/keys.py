@@ -10,6 +10,7 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from cryptography.hazmat.primitives import serialization
@@ -39,6 +40,21 @@ _active: tuple[str, float] | None = None
 # kids are 16 hex digits; anything else in a code's header is refused before it reaches the database.
 KID = re.compile(r"[0-9a-f]{16}")
 
+# Every token these keys sign names its kind in the JWS header ``typ`` (SPEC §4), and each check refuses
+# the other kinds: a credit report is never taken for a credit code, nor a code for a report.
+CODE_TYP = "chengxin-code+jwt"
+REPORT_TYP = "chengxin-report+jwt"
+
+# Domains whose signed tokens outlive codes (credit reports live for weeks) register a function of
+# ``now`` giving a select of the kids that signed something still valid; those keys stay published.
+_kids_in_use: list[Callable] = []
+
+
+def keep_published_while(kids_in_use: Callable) -> None:
+    """Keep publishing every key whose kid ``kids_in_use(now)`` selects, after its rotation too."""
+    if kids_in_use not in _kids_in_use:
+        _kids_in_use.append(kids_in_use)
+
 
 def reset_caches() -> None:
     """Forget every cached key (for tests that empty the tables)."""
@@ -67,7 +83,8 @@ def _new_key() -> SigningKey:
 
 
 def rotate() -> SigningKey:
-    """Add a new active key; the old one keeps being published until its last code has expired."""
+    """Add a new active key; the old one keeps being published until its last code (and, through
+    ``keep_published_while``, its last credit report) has expired."""
     now = utcnow()
     longest = timedelta(seconds=CREDIT_CODE_MAX_TTL_SECONDS)
     db.session.execute(update(SigningKey).where(SigningKey.active.is_(True)).values(
@@ -129,10 +146,13 @@ def public_key(kid: str) -> Ed25519PublicKey | None:
 
 
 def published() -> list[SigningKey]:
-    """Every key whose codes may still be alive: the active one and those retired recently."""
+    """Every key whose tokens may still be alive: the active one, those retired recently, and those that
+    signed a credit report that has not yet expired."""
     now = utcnow()
+    in_use = [SigningKey.kid.in_(kids(now)) for kids in _kids_in_use]
     return list(db.session.scalars(select(SigningKey).where(
-        or_(SigningKey.active.is_(True), SigningKey.published_until > now)).order_by(SigningKey.created_at)))
+        or_(SigningKey.active.is_(True), SigningKey.published_until > now, *in_use))
+        .order_by(SigningKey.created_at)))
 
 
 def jwk(key: SigningKey) -> dict:
