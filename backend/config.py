@@ -30,6 +30,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "RATELIMIT_PUBLIC": ("120 per minute", "per-IP limit of public endpoints"),
     "RATELIMIT_STAFF_LOGIN_FAILURES": ("5 per 15 minutes", "failed staff logins per username"),
     "RATELIMIT_API_KEY": ("600 per minute", "requests per bank-system API key"),
+    "PUBLIC_BASE_URL": ("none: the address each request came to",
+                        "public address of the service, printed on credit reports (`https://…`, no path)"),
     "LOG_LEVEL": ("INFO", "Python logging level"),
     "PORT": ("5000", "port of `make run`"),
 }
@@ -103,6 +105,7 @@ def build_config(environ: dict | None = None, overrides: dict | None = None,
         "RATELIMIT_STAFF_LOGIN_FAILURES": get("RATELIMIT_STAFF_LOGIN_FAILURES", "5 per 15 minutes"),
         "RATELIMIT_API_KEY": get("RATELIMIT_API_KEY", "600 per minute"),
         "LOG_LEVEL": get("LOG_LEVEL", "INFO"),
+        "PUBLIC_BASE_URL": (get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
     }
 
     database_url = get("DATABASE_URL")
