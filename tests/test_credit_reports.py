@@ -562,3 +562,16 @@ def test_the_check_script_reads_the_code_from_the_fragment_and_posts_it(client):
     assert "location.hash" in script and "/api/v1/public/credit-reports/check" in script
     assert "method: 'POST'" in script and "innerHTML" not in script
     assert "replaceState" in script  # the code leaves the address bar once read
+
+
+# -- demo data -------------------------------------------------------------------------------------------
+
+
+def test_the_demo_holds_one_issued_report_whose_code_checks(runner, client):
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    found = re.search(r"Credit report of the bound resident: (XY-\S+), verification code (\S+)", result.output)
+    assert found, result.output
+    assert count(CreditReport) == 1
+    answer = check(client, found.group(2)).get_json()
+    assert answer["status"] == "valid" and answer["purpose"] == "求职"

@@ -49,6 +49,7 @@ SNAPSHOT_FIELD = "credit_report.snapshot"
 REASON_FIELD = "credit_report.revocation_reason"
 PUBLIC_CHECK_LABEL = "公开核验"  # who the resident sees in the query record of a public check (SPEC §7a)
 PUBLIC_CHECKER = Principal(kind="public", id=None, roles=frozenset(), name="public")
+CODE_HEADER = "X-Verification-Code"  # how the resident sends the code back to have it printed
 REPORT_NO_PREFIX = "XY"
 REPORT_NO_RANDOM = 6
 STATUSES = ("valid", "expired", "revoked")
@@ -78,19 +79,25 @@ class ReportCodeMalformed(InvalidInput):
                          field="code")
 
 
-class VerificationCodeRequired(InvalidInput):
+class _HeaderInvalid(InvalidInput):
+    """A refused request header, reported under ``errors.headers`` as marshmallow reports fields."""
+
+    def __init__(self, message):
+        super().__init__(message, errors={"headers": {CODE_HEADER: [message]}})
+
+
+class VerificationCodeRequired(_HeaderInvalid):
     reason = "verification_code_required"
 
     def __init__(self):
-        super().__init__(_("send the report's verification code in the X-Verification-Code header"),
-                         field="X-Verification-Code")
+        super().__init__(_("Send the report's verification code in the X-Verification-Code header."))
 
 
-class VerificationCodeMismatch(InvalidInput):
+class VerificationCodeMismatch(_HeaderInvalid):
     reason = "verification_code_mismatch"
 
     def __init__(self):
-        super().__init__(_("this is not the verification code of this report"), field="X-Verification-Code")
+        super().__init__(_("This is not the verification code of this report."))
 
 
 # --- issuing --------------------------------------------------------------------------------------------
