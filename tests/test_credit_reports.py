@@ -575,3 +575,25 @@ def test_the_demo_holds_one_issued_report_whose_code_checks(runner, client):
     assert count(CreditReport) == 1
     answer = check(client, found.group(2)).get_json()
     assert answer["status"] == "valid" and answer["purpose"] == "求职"
+
+
+# -- the guide's worked example --------------------------------------------------------------------------
+
+
+def test_the_guides_worked_example_verifies_and_a_changed_token_does_not():
+    """The receivers' page carries a real signed report and its key set: its example must hold."""
+    from backend.config import project_root
+
+    page = (project_root() / "miniprogram_api_docs" / "en" / "credit-report-checks.md").read_text(encoding="utf-8")
+    token = "".join(re.findall(r'^    "([A-Za-z0-9_.-]+)"$', page.split("SIGNED_SNAPSHOT = (")[1].split(")")[0], re.M))
+    jwks = json.loads(re.search(r"^JWKS = (\{.*?\]\})$", page, re.M | re.S).group(1))
+    kid = jwt.get_unverified_header(token)["kid"]
+    decoded = jwt.decode_complete(token, jwt.PyJWKSet.from_dict(jwks)[kid], algorithms=["EdDSA"], issuer="chengxin",
+                                  options={"verify_exp": False})
+    assert decoded["header"]["typ"] == "chengxin-report+jwt"
+    assert decoded["payload"]["report_no"] == "XY-20261203-WFJ2S1" and decoded["payload"]["stars"] == 3
+    header, payload, signature = token.split(".")
+    changed = payload[:40] + ("A" if payload[40] != "A" else "B") + payload[41:]
+    with pytest.raises(jwt.InvalidSignatureError):
+        jwt.decode(f"{header}.{changed}.{signature}", jwt.PyJWKSet.from_dict(jwks)[kid], algorithms=["EdDSA"],
+                   options={"verify_exp": False})
