@@ -140,7 +140,7 @@ def _register_domains(app: Flask) -> None:
     app.register_blueprint(docs_blp)
     app.register_blueprint(report_routes.page_blp)
     # A key that signed a credit report stays published until the report has expired (SPEC §4).
-    keys.keep_published_while(report_service.kids_in_use)
+    keys.keep_published_while(report_service.signed_a_valid_report)
     guard_documentation_views(app)
 
 

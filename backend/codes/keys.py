@@ -46,14 +46,15 @@ CODE_TYP = "chengxin-code+jwt"
 REPORT_TYP = "chengxin-report+jwt"
 
 # Domains whose signed tokens outlive codes (credit reports live for weeks) register a function of
-# ``now`` giving a select of the kids that signed something still valid; those keys stay published.
-_kids_in_use: list[Callable] = []
+# (kid column, now) giving an SQL condition: the key signed something still valid, so it stays published.
+_still_signing: list[Callable] = []
 
 
-def keep_published_while(kids_in_use: Callable) -> None:
-    """Keep publishing every key whose kid ``kids_in_use(now)`` selects, after its rotation too."""
-    if kids_in_use not in _kids_in_use:
-        _kids_in_use.append(kids_in_use)
+def keep_published_while(signed_something_valid: Callable) -> None:
+    """Keep publishing, after its rotation too, every key for which ``signed_something_valid(kid, now)``
+    holds."""
+    if signed_something_valid not in _still_signing:
+        _still_signing.append(signed_something_valid)
 
 
 def reset_caches() -> None:
@@ -149,7 +150,7 @@ def published() -> list[SigningKey]:
     """Every key whose tokens may still be alive: the active one, those retired recently, and those that
     signed a credit report that has not yet expired."""
     now = utcnow()
-    in_use = [SigningKey.kid.in_(kids(now)) for kids in _kids_in_use]
+    in_use = [condition(SigningKey.kid, now) for condition in _still_signing]
     return list(db.session.scalars(select(SigningKey).where(
         or_(SigningKey.active.is_(True), SigningKey.published_until > now, *in_use))
         .order_by(SigningKey.created_at)))

@@ -234,9 +234,10 @@ def sign(snapshot: dict, kid: str, signer, *, issued_at: datetime, valid_until: 
     return jwt.encode(claims, signer, algorithm=keys.ALGORITHM, headers={"kid": kid, "typ": keys.REPORT_TYP})
 
 
-def kids_in_use(now: datetime):
-    """The signing keys that signed a report still valid at ``now`` (they stay published)."""
-    return select(CreditReport.kid).where(CreditReport.valid_until > now).distinct()
+def signed_a_valid_report(kid, now: datetime):
+    """Whether the key ``kid`` (a column) signed a report still valid at ``now``: it stays published.
+    One index range per key, however many reports there are."""
+    return select(CreditReport.id).where(CreditReport.kid == kid, CreditReport.valid_until > now).exists()
 
 
 # --- reading --------------------------------------------------------------------------------------------
