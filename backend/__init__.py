@@ -104,8 +104,11 @@ def _register_domains(app: Flask) -> None:
     from backend.audit.routes import blp as audit_blp
     from backend.auth import service as auth_service
     from backend.auth.routes import blp as auth_blp
+    from backend.codes import keys
     from backend.codes import routes as code_routes
     from backend.credit import routes as credit_routes
+    from backend.credit_reports import routes as report_routes
+    from backend.credit_reports import service as report_service
     from backend.health.routes import blp as health_blp
     from backend.notices import models as _notice_models  # noqa: F401 - its table belongs to the schema
     from backend.query_records.routes import blp as query_records_blp
@@ -134,9 +137,13 @@ def _register_domains(app: Flask) -> None:
                       credit_routes.me_blp, credit_routes.public_blp, verifier_routes.public_blp,
                       verifier_routes.merchant_blp, staff_blp, residents_blp, credit_routes.admin_blp,
                       verifier_routes.admin_blp, settings_blp, audit_blp, code_routes.me_blp,
-                      code_routes.verify_blp, code_routes.jwks_blp, rating_routes.public_blp):
+                      code_routes.verify_blp, code_routes.jwks_blp, rating_routes.public_blp,
+                      report_routes.me_blp, report_routes.admin_blp, report_routes.public_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_blp)
+    app.register_blueprint(report_routes.page_blp)
+    # A key that signed a credit report stays published until the report has expired (SPEC §4).
+    keys.keep_published_while(report_service.signed_a_valid_report)
     guard_documentation_views(app)
 
 

@@ -30,6 +30,8 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "WECHAT_TEMPLATE_IDS": ("{}", "JSON object: notice kind -> subscribe-message template id"),
     "TRUSTED_PROXIES": ("0", "how many proxies in front of the app append to X-Forwarded-For; 0: the socket "
                               "address is the client"),
+    "PUBLIC_BASE_URL": ("none: the address each request came to",
+                        "public address of the service, printed on credit reports (`https://…`, no path)"),
     "LOG_LEVEL": ("INFO", "Python logging level"),
     "PORT": ("5000", "port of `make run`"),
 }
@@ -111,6 +113,7 @@ def build_config(environ: dict | None = None, overrides: dict | None = None,
         "WECHAT_TEMPLATE_IDS": _template_ids(get("WECHAT_TEMPLATE_IDS", "{}")),
         "TRUSTED_PROXIES": _trusted_proxies(get("TRUSTED_PROXIES", "0")),
         "LOG_LEVEL": get("LOG_LEVEL", "INFO"),
+        "PUBLIC_BASE_URL": (get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
     }
 
     database_url = get("DATABASE_URL")

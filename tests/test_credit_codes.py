@@ -136,7 +136,7 @@ def signed(claims: dict, *, kid: str, key=None, alg="EdDSA") -> str:
     """A code signed with ``key`` (by default the active signing key, as the server would)."""
     if key is None:
         _kid, key = keys.active_signer()
-    return jwt.encode(claims, key, algorithm=alg, headers={"kid": kid})
+    return jwt.encode(claims, key, algorithm=alg, headers={"kid": kid, "typ": keys.CODE_TYP})
 
 
 def good_claims(resident, **changes) -> dict:
@@ -266,6 +266,7 @@ def test_the_code_is_an_eddsa_jwt_with_a_kid_and_the_claims_of_the_spec(client, 
     assert header["alg"] == "EdDSA"
     assert header["kid"] == db.session.scalar(select(SigningKey.kid).where(SigningKey.active.is_(True)))
     assert set(header) <= {"alg", "typ", "kid"}
+    assert header["typ"] == keys.CODE_TYP  # its kind, so no other signed token passes for a code
     claims = claims_of(token)
     assert set(claims) == {"iss", "sub", "scope", "stars", "iat", "exp", "jti"}
     assert claims["scope"] == "detailed"

@@ -14,11 +14,12 @@ import base64
 import re
 import secrets
 import threading
+from collections.abc import Callable
 from datetime import timedelta
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, false, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backend.codes.models import SigningKey
@@ -40,6 +41,22 @@ _private: dict[str, Ed25519PrivateKey] = {}
 
 # kids are 16 hex digits; anything else in a code's header is refused before it reaches the database.
 KID = re.compile(r"[0-9a-f]{16}")
+
+# Every token these keys sign names its kind in the JWS header ``typ`` (SPEC §4), and each check refuses
+# the other kinds: a credit report is never taken for a credit code, nor a code for a report.
+CODE_TYP = "chengxin-code+jwt"
+REPORT_TYP = "chengxin-report+jwt"
+
+# Domains whose signed tokens outlive codes (credit reports live for weeks) register a function of
+# (kid column, now) giving an SQL condition: the key signed something still valid, so it stays published.
+_still_signing: list[Callable] = []
+
+
+def keep_published_while(signed_something_valid: Callable) -> None:
+    """Keep publishing, after its rotation too, every key for which ``signed_something_valid(kid, now)``
+    holds."""
+    if signed_something_valid not in _still_signing:
+        _still_signing.append(signed_something_valid)
 
 
 class KeyNotFound(LookupError):
@@ -71,7 +88,8 @@ def _new_key() -> SigningKey:
 
 
 def rotate() -> SigningKey:
-    """Add a new active key; the old one keeps being published until its last code has expired."""
+    """Add a new active key; the old one keeps being published until its last code (and, through
+    ``keep_published_while``, its last credit report) has expired."""
     now = utcnow()
     longest = timedelta(seconds=CREDIT_CODE_MAX_TTL_SECONDS)
     db.session.execute(update(SigningKey).where(SigningKey.active.is_(True)).values(
@@ -92,9 +110,9 @@ def retire(kid: str) -> tuple[SigningKey, SigningKey | None]:
     now = utcnow()
     was_active = key.active
     key.active = False
-    key.retired_at = key.retired_at or now
-    if key.published_until is None or key.published_until > now:
-        key.published_until = now
+    # A withdrawn key's publication ends the moment it is retired; nothing it signed keeps it published.
+    key.retired_at = now
+    key.published_until = now
     db.session.flush()
     successor = _new_key() if was_active else None
     if successor is not None:
@@ -128,7 +146,11 @@ def _create_first() -> str:
 
 
 def _is_published(now):
-    return or_(SigningKey.active.is_(True), SigningKey.published_until > now)
+    # A rotated key's publication outlives its retirement; a withdrawn one's ended with it (``retire``).
+    rotated = SigningKey.published_until > SigningKey.retired_at
+    in_use = [condition(SigningKey.kid, now) for condition in _still_signing]
+    return or_(SigningKey.active.is_(True), SigningKey.published_until > now,
+               and_(rotated, or_(*in_use)) if in_use else false())
 
 
 def verifying_key(kid: str) -> Ed25519PublicKey | None:
@@ -146,7 +168,8 @@ def verifying_key(kid: str) -> Ed25519PublicKey | None:
 
 
 def published() -> list[SigningKey]:
-    """Every key whose codes may still be alive: the active one and those rotated out recently."""
+    """Every key whose tokens may still be alive: the active one, those rotated out recently, and those that
+    signed a credit report that has not yet expired."""
     return list(db.session.scalars(select(SigningKey).where(_is_published(utcnow()))
                                    .order_by(SigningKey.created_at)))
 

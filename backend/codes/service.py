@@ -125,7 +125,7 @@ def issue(resident: Resident, scope: str) -> IssuedCode:
     kid, signer = keys.active_signer()
     claims = {"iss": ISSUER, "sub": seal_subject(resident.id), "scope": scope, "stars": account.stars,
               "iat": int(now.timestamp()), "exp": int(expires.timestamp()), "jti": secrets.token_urlsafe(16)}
-    token = jwt.encode(claims, signer, algorithm=keys.ALGORITHM, headers={"kid": kid})
+    token = jwt.encode(claims, signer, algorithm=keys.ALGORITHM, headers={"kid": kid, "typ": keys.CODE_TYP})
     return IssuedCode(token, expires)
 
 
@@ -177,6 +177,8 @@ def read_code(token: str) -> dict:
     except jwt.InvalidTokenError as exc:
         raise CodeInvalid() from exc
     if header.get("alg") != keys.ALGORITHM or not keys.KID.fullmatch(str(header.get("kid", ""))):
+        raise CodeInvalid()
+    if header.get("typ") != keys.CODE_TYP:  # a credit report, or any other kind of token (SPEC §4)
         raise CodeInvalid()
     public = keys.verifying_key(header["kid"])
     if public is None:

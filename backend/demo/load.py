@@ -154,6 +154,23 @@ def _load_verifiers(credentials: dict) -> None:
     credentials["cashier"] = {"code": CASHIER_CODE, "verifier": library.name}
 
 
+def _load_credit_report(credentials: dict) -> None:
+    """The bound resident's credit report for a job application, so the PDF and the check page can be
+    tried at once. Its verification code is shown only at issue, so the demo keeps it with the sign-ins."""
+    from backend.accounts.service import principal_from_claims
+    from backend.credit_reports import service as reports
+    from backend.privacy.readback_codes import display
+
+    account = db.session.scalar(select(WeChatAccount).where(WeChatAccount.resident_id.is_not(None))
+                                 .order_by(WeChatAccount.id))
+    if account is None:
+        return
+    principal = principal_from_claims({"uid": account.id, "fam": None})
+    issued = reports.issue(principal, db.session.get(Resident, account.resident_id), "求职")
+    credentials["credit_report"] = {"report_no": issued.report.report_no,
+                                    "verification_code": display(issued.verification_code)}
+
+
 def _credentials_path() -> Path:
     return Path(current_app.instance_path) / "demo-credentials.json"
 
@@ -173,6 +190,7 @@ def load_if_empty() -> bool:
     load_default_rubric()
     _load_events()
     _load_verifiers(saved)
+    _load_credit_report(saved)
     path = _credentials_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(saved, ensure_ascii=False, indent=2))
@@ -205,4 +223,8 @@ def sign_in_help() -> str:
         lines.append(f"Operator of {saved['cashier']['verifier']}: code={saved['cashier']['code']}")
     if saved.get("bank_api_key"):
         lines.append(f"Bank system: X-API-Key: {saved['bank_api_key']}")
+    if saved.get("credit_report"):
+        report = saved["credit_report"]
+        lines.append(f"Credit report of the bound resident: {report['report_no']}, verification code "
+                     f"{report['verification_code']} (check it at /check)")
     return "\n".join(lines)

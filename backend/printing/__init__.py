@@ -1,0 +1,1 @@
+"""Printed documents: the PDFs the product hands out (credit reports, shop posters)."""
