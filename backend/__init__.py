@@ -110,10 +110,12 @@ def _register_domains(app: Flask) -> None:
     from backend.notices import models as _notice_models  # noqa: F401 - its table belongs to the schema
     from backend.query_records.routes import blp as query_records_blp
     from backend.ratings import routes as rating_routes
+    from backend.reports import routes as report_routes
     from backend.residents.routes import blp as residents_blp
     from backend.settings.routes import blp as settings_blp
     from backend.staff import service as staff_service
     from backend.staff.routes import blp as staff_blp
+    from backend.uploads.routes import blp as uploads_blp
     from backend.verifiers import routes as verifier_routes
     from backend.web.access import API_KEY, register_principal_loader, register_token_checker
     from backend.web.docs import blp as docs_blp
@@ -131,14 +133,25 @@ def _register_domains(app: Flask) -> None:
                       credit_routes.me_blp, credit_routes.public_blp, verifier_routes.public_blp,
                       verifier_routes.merchant_blp, staff_blp, residents_blp, credit_routes.admin_blp,
                       verifier_routes.admin_blp, settings_blp, audit_blp, code_routes.me_blp,
-                      code_routes.verify_blp, code_routes.jwks_blp, rating_routes.public_blp):
+                      code_routes.verify_blp, code_routes.jwks_blp, rating_routes.public_blp, uploads_blp,
+                      report_routes.filing_blp, report_routes.me_blp, report_routes.public_blp,
+                      report_routes.admin_blp, report_routes.review_blp, report_routes.department_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_blp)
     guard_documentation_views(app)
 
 
 def _register_cli(app: Flask) -> None:
-    from backend.cli import access_cli, credit_cli, demo_cli, keys_cli, notices_cli, users_cli
+    from backend.cli import (
+        access_cli,
+        credit_cli,
+        demo_cli,
+        keys_cli,
+        notices_cli,
+        reports_cli,
+        uploads_cli,
+        users_cli,
+    )
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
@@ -146,3 +159,5 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(credit_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(notices_cli)
+    app.cli.add_command(uploads_cli)
+    app.cli.add_command(reports_cli)

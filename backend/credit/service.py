@@ -33,7 +33,19 @@ MOVES = {
     ("disputed", "voided"): "objection_upheld",
     ("active", "repaired"): "repair",
     ("disputed", "repaired"): "repair",
+    # Only as the consequence of another decision: a reporter's bonus when the report's penalty is voided.
+    ("active", "voided"): "consequence",
 }
+
+# Functions(event, actor) run in the same transaction whenever an event is voided (registered by the
+# features whose records follow an event, such as a report's reward following its penalty).
+_on_voided: list = []
+
+
+def on_voided(function):
+    """Register ``function(event, actor)`` to run, in the voiding transaction, after an event is voided."""
+    _on_voided.append(function)
+    return function
 
 
 class EventNotFound(NotFound):
@@ -116,9 +128,12 @@ def describe_account(account: CreditAccount) -> dict:
 # --- granting events ------------------------------------------------------------------------------------
 
 
-def check_source(actor: Principal | None, source: str) -> None:
-    """Departments send under their own source only; admins (and the system) under any."""
-    if source_allowed(actor, source):
+def check_source(actor: Principal | None, source: str, *, reserved: bool = False) -> None:
+    """Departments send under their own source only; admins (and the system) under any but the reserved
+    ones (``report…``), which only the report feature uses, saying so with ``reserved``."""
+    if ledger.is_reserved(source) != reserved:
+        raise ledger.SourceReserved()
+    if reserved or source_allowed(actor, source):
         return
     raise SourceNotAllowed()
 
@@ -153,10 +168,12 @@ def capped_points(item: RubricItem, resident_id: int, occurred_at: datetime) -> 
 
 
 def grant_event(actor: Principal | None, *, id_number: str, rubric_code: str, occurred_at: datetime,
-                source: str, source_ref: str, note: str | None = None, commit: bool = True) -> Grant:
+                source: str, source_ref: str, note: str | None = None, commit: bool = True,
+                reserved: bool = False) -> Grant:
     """Apply a rubric item to a resident (SPEC §3); idempotent by (source, source_ref). The refusals come
-    in the order ``backend.credit.ledger`` gives."""
-    check_source(actor, source)
+    in the order ``backend.credit.ledger`` gives. ``reserved`` is the report feature granting under its
+    own sources (a report's penalty, a reporter's bonus)."""
+    check_source(actor, source, reserved=reserved)
     resident = residents.find_by_id_number(id_number)
     if resident is None:
         raise ResidentNotFound()
@@ -195,6 +212,11 @@ def grant_event(actor: Principal | None, *, id_number: str, rubric_code: str, oc
         if event.kind == "penalty":
             _notify_penalty(event)
     return Grant(event, True)
+
+
+def notify_penalty(event: CreditEvent) -> None:
+    """Tell the resident of a penalty recorded by an action that committed it (SPEC §3); best effort."""
+    _notify_penalty(event)
 
 
 def _notify_penalty(event: CreditEvent) -> None:
@@ -238,6 +260,9 @@ def move_status(event_id: int, to_status: str, actor: Principal | None, reason: 
         actor_kind=actor.kind if actor else "system", actor_id=actor.id if actor else None, reason=reason))
     event.status = to_status
     _recompute(account, utcnow())
+    if to_status == "voided":
+        for listener in _on_voided:
+            listener(event, actor)
     return event
 
 
@@ -255,6 +280,14 @@ def uphold_objection(event_id, actor, reason):
 
 def repair(event_id, actor, reason):
     return move_status(event_id, "repaired", actor, reason)
+
+
+def void_as_consequence(event_id, actor, reason):
+    """Void an event because a decision about another one took its ground away (SPEC §3)."""
+    event = get_event(event_id)
+    if event.status == "voided":
+        return event
+    return move_status(event_id, "voided", actor, reason)
 
 
 # --- reading --------------------------------------------------------------------------------------------

@@ -37,6 +37,23 @@ def hit(limit: str, *key: str, message: str | None = None) -> None:
     raise RateLimited(message, retry_after=math.ceil(reset_at - time.time()))
 
 
+def hit_daily(count: int, *key: str, message: str | None = None) -> None:
+    """Count one event against ``count`` a day for ``key``; raise 429 when the day's count is spent.
+
+    The day is Asia/Shanghai's: the counter's window ends at the next 00:00 there, when the storage
+    erases it (Redis expiry), so nothing counted today outlives today. Callers that must not link the
+    count to a person key it by a keyed hash (``backend.privacy.sealing.lookup_hash``) of who and which day.
+    """
+    from backend.dates.timeutil import seconds_until_local_midnight
+
+    seconds = seconds_until_local_midnight()
+    storage = _limiter().limiter.storage
+    name = "/".join((current_app.config.get("RATELIMIT_KEY_PREFIX", ""), "daily", *key))
+    if storage.incr(name, seconds) <= count:
+        return
+    raise RateLimited(message, retry_after=seconds)
+
+
 def check(limit: str, *key: str, message: str | None = None) -> None:
     """Refuse with 429 when ``limit`` is spent for ``key``, without counting this request."""
     item = parse(limit)
