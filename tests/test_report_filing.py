@@ -21,6 +21,7 @@ from backend.web.access import Principal
 from backend.wechat import reset_client
 from tests.reporting import (
     REPORTS,
+    UPLOADS,
     load_rubric_and_categories,
     report_body,
     upload_id,
@@ -397,6 +398,16 @@ def test_an_anonymous_filing_leaves_no_link_to_the_account_in_any_table_or_store
                            phone_code=f"dev-phone-{resident.plain['phone']}")
     tables_before, store_before = _dump_database(), _dump_store(app)
     caplog.set_level(logging.DEBUG)
+    from flask import request, request_finished
+
+    from backend.web.access import caller_may_be_logged
+
+    loggable = []
+
+    def note(sender, response, **extra):
+        loggable.append((request.path, caller_may_be_logged()))
+
+    request_finished.connect(note, app)
 
     photos = [upload_id(client, headers) for _ in range(2)]
     filed = file_anonymously(client, headers, attachments=photos, client_request_id="req-anon-0001",
@@ -421,6 +432,9 @@ def test_an_anonymous_filing_leaves_no_link_to_the_account_in_any_table_or_store
     logged = caplog.text + " ".join(f"{r.getMessage()} {r.args!r}" for r in caplog.records)
     assert str(DISTINCT_ACCOUNT_ID) not in logged and openid not in logged
     assert filed["receipt_code"] not in logged
+    request_finished.disconnect(note, app)
+    # Request logging is told to leave the caller out of filing and upload requests.
+    assert loggable == [(UPLOADS, False), (UPLOADS, False), (REPORTS, False)]
 
 
 def test_the_database_refuses_an_anonymous_report_linked_to_an_account(client, me):

@@ -38,7 +38,7 @@ from backend.reports.schemas import (
     RewardSchema,
 )
 from backend.uploads import service as uploads
-from backend.web.access import ADMIN, DEPARTMENT, RESIDENT, REVIEWER, current_principal
+from backend.web.access import ADMIN, DEPARTMENT, RESIDENT, REVIEWER, current_principal, keep_caller_out_of_logs
 from backend.web.api import Blueprint, paginate
 
 filing_blp = Blueprint("reports", __name__, url_prefix="/api/v1/reports", description="Filing reports (举报)")
@@ -82,6 +82,7 @@ class Reports(MethodView):
     def post(self, data):
         """File a report, by name or anonymously; attachments are upload ids (≤ 9). An anonymous report
         answers its receipt code this once: the screen must make the reporter copy or save it"""
+        keep_caller_out_of_logs()
         return service.file_report(current_principal(), **data), 201
 
 
@@ -158,6 +159,7 @@ class ReceiptAnswers(MethodView):
     def post(self, data):
         """Answer the office's questions on an anonymous report by its receipt; attachments (uploaded first)
         need the mini-program's sign-in and lose their owner as they are attached"""
+        keep_caller_out_of_logs()
         service.count_receipt_attempt()
         report = service.by_receipt(data.pop("receipt"))
         owner, openid = service.anonymous_answer_caller(current_principal())

@@ -7,7 +7,7 @@ from backend.i18n import _
 from backend.uploads import service
 from backend.uploads.errors import TooLarge
 from backend.uploads.schemas import UPLOAD_BODY, UploadSchema
-from backend.web.access import ADMIN, DEPARTMENT, RESIDENT, REVIEWER, current_principal
+from backend.web.access import ADMIN, DEPARTMENT, RESIDENT, REVIEWER, current_principal, keep_caller_out_of_logs
 from backend.web.api import Blueprint
 from backend.web.errors import InvalidInput
 
@@ -26,6 +26,7 @@ class Uploads(MethodView):
     def post(self):
         """Upload a photo (JPEG, PNG: re-encoded without EXIF) or a PDF (without its document details);
         attach it afterwards by its upload_id"""
+        keep_caller_out_of_logs()
         limit = service.max_body_bytes()
         # Refused from the header alone, before a byte of the body is read.
         if request.content_length is not None and request.content_length > limit:

@@ -5,13 +5,17 @@ single-process embedded mode). Views use ``enforce``/``hit`` with a limit string
 429 ``rate_limited`` with ``Retry-After``.
 """
 
+import logging
 import math
 import time
 
+import redis
 from flask import current_app, request
 from limits import parse
 
 from backend.web.errors import RateLimited
+
+log = logging.getLogger(__name__)
 
 
 def client_ip() -> str:
@@ -49,7 +53,13 @@ def hit_daily(count: int, *key: str, message: str | None = None) -> None:
     seconds = seconds_until_local_midnight()
     storage = _limiter().limiter.storage
     name = "/".join((current_app.config.get("RATELIMIT_KEY_PREFIX", ""), "daily", *key))
-    if storage.incr(name, seconds) <= count:
+    try:
+        used = storage.incr(name, seconds)
+    except (redis.RedisError, OSError) as exc:
+        # Redis down: the action goes ahead uncounted rather than failing (a database fallback belongs here).
+        log.warning("rate-limit store unavailable for a daily limit: %s", type(exc).__name__)
+        return
+    if used <= count:
         return
     raise RateLimited(message, retry_after=seconds)
 
