@@ -269,3 +269,27 @@ def test_cleanup_deletes_unattached_uploads_older_than_a_day_with_their_files(ap
     assert db.session.get(Upload, fresh) is not None and db.session.get(Upload, attached) is not None
     with pytest.raises(FileNotFoundError):
         storage().open(old_key)
+
+
+def test_a_daily_count_expires_at_midnight_in_shanghai(app):
+    from backend.dates.timeutil import seconds_until_local_midnight
+    from backend.web import ratelimits
+
+    with app.test_request_context():
+        ratelimits.hit_daily(2, "tests", "someone-hashed")
+        ratelimits.hit_daily(2, "tests", "someone-hashed")
+        with pytest.raises(ratelimits.RateLimited):
+            ratelimits.hit_daily(2, "tests", "someone-hashed")
+    shared = app.extensions["chengxin.store"]
+    ttl = shared.client.ttl(shared.key("daily", "tests", "someone-hashed"))
+    assert 0 < ttl <= seconds_until_local_midnight()
+
+
+def test_seconds_until_midnight_are_counted_in_shanghai():
+    from datetime import UTC, datetime
+
+    from backend.dates.timeutil import seconds_until_local_midnight
+
+    # 15:59:30 UTC is 23:59:30 in Shanghai: thirty seconds to go.
+    assert seconds_until_local_midnight(datetime(2026, 12, 3, 15, 59, 30, tzinfo=UTC)) == 30
+    assert seconds_until_local_midnight(datetime(2026, 12, 3, 16, 0, 0, tzinfo=UTC)) == 24 * 3600

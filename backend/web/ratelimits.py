@@ -44,20 +44,25 @@ def hit(limit: str, *key: str, message: str | None = None) -> None:
 def hit_daily(count: int, *key: str, message: str | None = None) -> None:
     """Count one event against ``count`` a day for ``key``; raise 429 when the day's count is spent.
 
-    The day is Asia/Shanghai's: the counter's window ends at the next 00:00 there, when the storage
-    erases it (Redis expiry), so nothing counted today outlives today. Callers that must not link the
-    count to a person key it by a keyed hash (``backend.privacy.sealing.lookup_hash``) of who and which day.
+    The day is Asia/Shanghai's: the counter lives in the shared store (Redis without persistence, under the
+    app's key prefix) until the next 00:00 there, when it expires, so nothing counted today outlives today.
+    Callers that must not link the count to a person key it by a keyed hash
+    (``backend.privacy.sealing.lookup_hash``) of who and which day.
     """
+    from backend.data.cache import store
     from backend.dates.timeutil import seconds_until_local_midnight
 
     seconds = seconds_until_local_midnight()
-    storage = _limiter().limiter.storage
-    name = "/".join((current_app.config.get("RATELIMIT_KEY_PREFIX", ""), "daily", *key))
+    shared = store()
+    name = shared.key("daily", *key)
     try:
-        used = storage.incr(name, seconds)
+        with shared.client.pipeline() as pipe:  # MULTI/EXEC: the expiry is set with the first count
+            pipe.set(name, 0, ex=seconds, nx=True)
+            pipe.incr(name)
+            _created, used = pipe.execute()
     except (redis.RedisError, OSError) as exc:
         # Redis down: the action goes ahead uncounted rather than failing (a database fallback belongs here).
-        log.warning("rate-limit store unavailable for a daily limit: %s", type(exc).__name__)
+        log.warning("shared store unavailable for a daily limit: %s", type(exc).__name__)
         return
     if used <= count:
         return
