@@ -25,6 +25,7 @@ JPEG, PNG, PDF = "image/jpeg", "image/png", "application/pdf"
 EXTENSIONS = {JPEG: "jpg", PNG: "png", PDF: "pdf"}
 MAX_PIXELS = 40_000_000
 JPEG_QUALITY = 88
+ORIENTATION = 0x0112
 _SIGNATURES = ((b"\xff\xd8\xff", JPEG), (b"\x89PNG\r\n\x1a\n", PNG), (b"%PDF-", PDF))
 _PIL_FORMATS = {JPEG: "JPEG", PNG: "PNG"}
 
@@ -63,8 +64,9 @@ def _clean_image(source: BinaryIO, target: BinaryIO, media_type: str) -> None:
             # The header alone gives the size: refuse before a single pixel is decoded.
             if image.width * image.height > MAX_PIXELS:
                 raise ImageTooLarge(MAX_PIXELS // 1_000_000)
-            upright = ImageOps.exif_transpose(image)
-            _save(upright, target, fmt)
+            # Turned only when the EXIF says so: a copy of the whole bitmap is made only then.
+            turned = image.getexif().get(ORIENTATION, 1) not in (1, None)
+            _save(ImageOps.exif_transpose(image) if turned else image, target, fmt)
     except Image.DecompressionBombError as exc:
         raise ImageTooLarge(MAX_PIXELS // 1_000_000) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
