@@ -537,3 +537,15 @@ def test_reviewers_in_the_queue_see_flagged_screening(world, client):
 
 def test_today_in_the_queue_is_shanghais():
     assert local_today() == utcnow().astimezone(SHANGHAI).date()
+
+
+def test_an_active_event_is_voided_only_as_a_consequence(world):
+    from backend.credit.service import StatusMoveNotAllowed
+
+    filed = decided_with_reward(world)
+    [penalty] = events("report")
+    with pytest.raises(StatusMoveNotAllowed):
+        credit.uphold_objection(penalty.id, None, "no objection was made")
+    db.session.rollback()
+    assert events("report")[0].status == "active" and db.session.get(ReportReward, filed["reward_id"]).status == \
+        "approved"

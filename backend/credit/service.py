@@ -33,9 +33,10 @@ MOVES = {
     ("disputed", "voided"): "objection_upheld",
     ("active", "repaired"): "repair",
     ("disputed", "repaired"): "repair",
-    # Only as the consequence of another decision: a reporter's bonus when the report's penalty is voided.
-    ("active", "voided"): "consequence",
 }
+# Only as the consequence of another decision (``void_as_consequence``): a reporter's bonus when the
+# report's penalty is voided.
+CONSEQUENCE_MOVES = {("active", "voided"): "consequence"}
 
 # Functions(event, actor) run in the same transaction whenever an event is voided (registered by the
 # features whose records follow an event, such as a report's reward following its penalty).
@@ -245,13 +246,15 @@ def get_event(event_id: int) -> CreditEvent:
     return event
 
 
-def move_status(event_id: int, to_status: str, actor: Principal | None, reason: str) -> CreditEvent:
+def move_status(event_id: int, to_status: str, actor: Principal | None, reason: str, *,
+                as_consequence: bool = False) -> CreditEvent:
     """Move an event's status (SPEC §3) and recompute the account in the same transaction; the caller
     commits. Used by objections and repairs."""
     event = get_event(event_id)
     account = lock_account(event.resident_id)
     db.session.refresh(event)
-    if (event.status, to_status) not in MOVES:
+    move = (event.status, to_status)
+    if move not in MOVES and not (as_consequence and move in CONSEQUENCE_MOVES):
         raise StatusMoveNotAllowed(f"An event cannot move from {event.status} to {to_status}.")
     if not reason or not reason.strip():
         raise InvalidInput("say why the status moves", field="reason")
@@ -287,7 +290,7 @@ def void_as_consequence(event_id, actor, reason):
     event = get_event(event_id)
     if event.status == "voided":
         return event
-    return move_status(event_id, "voided", actor, reason)
+    return move_status(event_id, "voided", actor, reason, as_consequence=True)
 
 
 # --- reading --------------------------------------------------------------------------------------------
