@@ -1,7 +1,6 @@
 """Reports over HTTP: filing, following (real-name and by receipt), categories, the office's review, the
 department's verification, and rewards."""
 
-from flask import send_file
 from flask.views import MethodView
 
 from backend.reports import categories, review, rewards, service
@@ -37,7 +36,7 @@ from backend.reports.schemas import (
     RewardQuery,
     RewardSchema,
 )
-from backend.uploads import service as uploads
+from backend.uploads.routes import ATTACHMENT_RESPONSE, download
 from backend.web.access import ADMIN, DEPARTMENT, RESIDENT, REVIEWER, current_principal, keep_caller_out_of_logs
 from backend.web.api import Blueprint, paginate
 
@@ -53,18 +52,6 @@ department_blp = Blueprint("reports_department", __name__, url_prefix="/api/v1/d
                            description="Reports forwarded to a department for verification")
 
 OFFICE = (REVIEWER, ADMIN)
-ATTACHMENT_RESPONSE = {"description": "the file, as a download (Content-Disposition: attachment)",
-                       "content": {media: {"schema": {"type": "string", "format": "binary"}}
-                                   for media in ("image/jpeg", "image/png", "application/pdf")}}
-
-
-def _download(upload, stem: str):
-    """A stored attachment as a download: never rendered in the browser, never sniffed."""
-    response = send_file(uploads.open_file(upload), mimetype=upload.media_type, as_attachment=True,
-                         download_name=uploads.download_name(upload, stem), max_age=0)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- filing and following --------------------------------------------------------------------------------
@@ -332,7 +319,7 @@ class ReviewAttachment(MethodView):
     def get(self, report_id, upload_id):
         """An attachment of the report, of an answer or of a finding, as a download"""
         report = service.get_report(report_id)
-        return _download(review.attachment(report, upload_id), f"{report.report_no}-{upload_id[:8]}")
+        return download(review.attachment(report, upload_id), f"{report.report_no}-{upload_id[:8]}")
 
 
 @review_blp.route("/rewards")
@@ -429,4 +416,4 @@ class DepartmentAttachment(MethodView):
         """An attachment of a report forwarded to my department (or of my finding), as a download"""
         row = review.department_forward(current_principal(), report_id)
         report = service.get_report(report_id)
-        return _download(review.department_attachment(row, upload_id), f"{report.report_no}-{upload_id[:8]}")
+        return download(review.department_attachment(row, upload_id), f"{report.report_no}-{upload_id[:8]}")

@@ -1,6 +1,6 @@
 """POST /api/v1/uploads: a file from the phone (wx.uploadFile) or the console, kept for its uploader."""
 
-from flask import request
+from flask import request, send_file
 from flask.views import MethodView
 
 from backend.i18n import _
@@ -12,6 +12,21 @@ from backend.web.api import Blueprint
 from backend.web.errors import InvalidInput
 
 blp = Blueprint("uploads", __name__, url_prefix="/api/v1/uploads", description="Photos and PDFs")
+
+# The OpenAPI answer of every endpoint that serves an attachment.
+ATTACHMENT_RESPONSE = {"description": "the file, as a download (Content-Disposition: attachment)",
+                       "content": {media: {"schema": {"type": "string", "format": "binary"}}
+                                   for media in ("image/jpeg", "image/png", "application/pdf")}}
+
+
+def download(upload, stem: str):
+    """A stored attachment as the answer of an authorised endpoint: a download, never rendered in the
+    browser, never sniffed, never cached; ``stem`` names the file (``JB-20261203-0042-q3J9xW2L``)."""
+    response = send_file(service.open_file(upload), mimetype=upload.media_type, as_attachment=True,
+                         download_name=service.download_name(upload, stem), max_age=0)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @blp.route("")
