@@ -107,17 +107,19 @@ def _register_domains(app: Flask) -> None:
     from backend.codes import keys
     from backend.codes import routes as code_routes
     from backend.credit import routes as credit_routes
-    from backend.credit_reports import routes as report_routes
-    from backend.credit_reports import service as report_service
+    from backend.credit_reports import routes as credit_report_routes
+    from backend.credit_reports import service as credit_report_service
     from backend.health.routes import blp as health_blp
     from backend.notices import models as _notice_models  # noqa: F401 - its table belongs to the schema
     from backend.query_records.routes import blp as query_records_blp
     from backend.ratings import routes as rating_routes
+    from backend.reports import routes as report_routes
     from backend.residents.routes import blp as residents_blp
     from backend.settings import service as settings_service
     from backend.settings.routes import blp as settings_blp
     from backend.staff import service as staff_service
     from backend.staff.routes import blp as staff_blp
+    from backend.uploads.routes import blp as uploads_blp
     from backend.verifiers import routes as verifier_routes
     from backend.web import ratelimits
     from backend.web.access import API_KEY, register_principal_loader, register_token_checker
@@ -137,18 +139,29 @@ def _register_domains(app: Flask) -> None:
                       credit_routes.me_blp, credit_routes.public_blp, verifier_routes.public_blp,
                       verifier_routes.merchant_blp, staff_blp, residents_blp, credit_routes.admin_blp,
                       verifier_routes.admin_blp, settings_blp, audit_blp, code_routes.me_blp,
-                      code_routes.verify_blp, code_routes.jwks_blp, rating_routes.public_blp,
-                      report_routes.me_blp, report_routes.admin_blp, report_routes.public_blp):
+                      code_routes.verify_blp, code_routes.jwks_blp, rating_routes.public_blp, uploads_blp,
+                      credit_report_routes.me_blp, credit_report_routes.admin_blp, credit_report_routes.public_blp,
+                      report_routes.filing_blp, report_routes.me_blp, report_routes.public_blp,
+                      report_routes.admin_blp, report_routes.review_blp, report_routes.department_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_blp)
-    app.register_blueprint(report_routes.page_blp)
+    app.register_blueprint(credit_report_routes.page_blp)
     # A key that signed a credit report stays published until the report has expired (SPEC §4).
-    keys.keep_published_while(report_service.signed_a_valid_report)
+    keys.keep_published_while(credit_report_service.signed_a_valid_report)
     guard_documentation_views(app)
 
 
 def _register_cli(app: Flask) -> None:
-    from backend.cli import access_cli, credit_cli, demo_cli, keys_cli, notices_cli, users_cli
+    from backend.cli import (
+        access_cli,
+        credit_cli,
+        demo_cli,
+        keys_cli,
+        notices_cli,
+        reports_cli,
+        uploads_cli,
+        users_cli,
+    )
 
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
@@ -156,3 +169,5 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(credit_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(notices_cli)
+    app.cli.add_command(uploads_cli)
+    app.cli.add_command(reports_cli)

@@ -150,3 +150,25 @@ def keys_list():
         else:
             state = f"withdrawn since {as_local(key.published_until or key.retired_at).isoformat()}"
         click.echo(f"{key.kid}  created {as_local(key.created_at).isoformat()}  {state}")
+
+
+uploads_cli = AppGroup("uploads", help="Uploaded files.")
+
+
+@uploads_cli.command("cleanup")
+def uploads_cleanup():
+    """Delete uploads never attached to anything, a day after they came (run daily)."""
+    from backend.uploads.service import cleanup
+
+    click.echo(f"{cleanup()} unattached uploads deleted")
+
+
+reports_cli = AppGroup("reports", help="Reward-backed reports.")
+
+
+@reports_cli.command("load-categories")
+def reports_load_categories():
+    """Add the default report categories that are missing (after `flask credit load-rubric`)."""
+    from backend.reports.categories import load_defaults
+
+    click.echo(f"{load_defaults()} report categories added")

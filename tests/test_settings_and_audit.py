@@ -12,6 +12,7 @@ SPEC_DEFAULTS = {
     "credit_code.ttl_seconds": 60,
     "verifiers.invite_ttl_days": 7,
     "uploads.max_bytes": 10 * 1024 * 1024,
+    "reports.finding_working_days": 10,
     "reports.duplicate_window_days": 30,
     "reports.acknowledge_working_days": 5,
     "reports.decide_days": 30,

@@ -69,8 +69,9 @@ CITY_WIDE = [
     _bonus("FI-04", "finance", "按期足额还清诚信贷款", 5, annual_cap=10),
     _penalty("FI-05", "finance", "拖欠水电气费用逾 6 个月", -5, "minor"),
     # 举报
-    _bonus(REPORT_REWARD, "reporting", "举报失信行为经查证属实", 10),
-    _bonus(REPORT_MAJOR_REWARD, "reporting", "举报重大失信案件经查证属实", 30),
+    # Each with an annual cap of 30 points (SPEC §5), so reporting cannot become a way to buy stars.
+    _bonus(REPORT_REWARD, "reporting", "举报失信行为经查证属实", 10, annual_cap=30),
+    _bonus(REPORT_MAJOR_REWARD, "reporting", "举报重大失信案件经查证属实", 30, annual_cap=30),
     _penalty(MALICIOUS_REPORT, "reporting", "恶意举报、诬告陷害", -50, "general"),
 ]
 

@@ -161,6 +161,7 @@ def _staging_tuples(rows, actor, now, reading: _Reading, items) -> Iterator[tupl
     hash_id_number = id_number_hasher()
     seal_note = note_sealers()
     not_allowed = ledger.SourceNotAllowed()
+    reserved = ledger.SourceReserved()
     today = now.astimezone(SHANGHAI).date()
     # Hashes of the pairs seen: a collision only costs the window a file without repeats could skip.
     pairs = set()
@@ -173,6 +174,9 @@ def _staging_tuples(rows, actor, now, reading: _Reading, items) -> Iterator[tupl
             sent = ledger.parse_event_fields(row.fields, today=today)
         except ledger.InvalidField as exc:
             result.errors.append(_error(row.line, "invalid_input", str(exc)))
+            continue
+        if ledger.is_reserved(sent.source):
+            result.errors.append(_error(row.line, reserved.reason, str(reserved.message)))
             continue
         if not source_allowed(actor, sent.source):
             result.errors.append(_error(row.line, not_allowed.reason, not_allowed.message))

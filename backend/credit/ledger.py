@@ -20,6 +20,7 @@ from backend.credit.rubric import RubricItemNotFound
 from backend.data.extensions import db
 from backend.data.types import UTCDateTime
 from backend.dates.timeutil import SHANGHAI, as_utc
+from backend.i18n import _
 from backend.privacy.id_numbers import InvalidIdNumber, validate_id_number
 from backend.residents.models import Resident
 from backend.residents.service import ResidentNotActive
@@ -121,15 +122,32 @@ def is_future(occurred_at: datetime, now: datetime) -> bool:
 
 # --- refusals, in the order they are checked ------------------------------------------------------------
 #
-# 1. the sender's source (departments: their own), 2. the resident exists, 3. a known (source, source_ref)
-# is a repeat (same content) or a conflict, 4. the item exists, 5. is not retired, 6. is city-wide or of
-# the resident's town, 7. occurred_at is not in the future, 8. the resident is active. A repeat therefore
-# still answers after its item was retired or its resident moved.
+# 1. the sender's source (reserved ones refused; departments: their own), 2. the resident exists, 3. a
+# known (source, source_ref) is a repeat (same content) or a conflict, 4. the item exists, 5. is not
+# retired, 6. is city-wide or of the resident's town, 7. occurred_at is not in the future, 8. the resident
+# is active. A repeat therefore still answers after its item was retired or its resident moved.
 
 
 class SourceNotAllowed(Forbidden):
     reason = "source_not_allowed"
     message = "A department sends events under its own source only."
+
+
+# Sources beginning with this belong to the report feature alone (SPEC §5): nobody sends events under
+# them, so a reporter's bonus or a report's penalty can never be forged or collided with.
+RESERVED_SOURCE_PREFIX = "report"
+
+
+def is_reserved(source: str) -> bool:
+    return source.startswith(RESERVED_SOURCE_PREFIX)
+
+
+class SourceReserved(InvalidInput):
+    reason = "source_reserved"
+
+    def __init__(self, message=None, **kwargs):
+        super().__init__(message or _("sources beginning with 'report' are reserved for reports"),
+                         field="source", **kwargs)
 
 
 class ResidentNotFound(NotFound):
@@ -167,6 +185,7 @@ class ResidentNotActiveForEvents(ResidentNotActive):
 
 # Outcome words of the bulk import, each with the refusal the single path raises for the same case.
 REFUSALS = {
+    "source_reserved": SourceReserved,
     "source_not_allowed": SourceNotAllowed,
     "resident_not_found": ResidentNotFound,
     "source_ref_conflict": SourceRefConflict,

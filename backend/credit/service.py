@@ -33,6 +33,19 @@ MOVES = {
     ("active", "repaired"): "repair",
     ("disputed", "repaired"): "repair",
 }
+# Only as the consequence of another decision (``void_as_consequence``): a reporter's bonus when the
+# report's penalty is voided.
+CONSEQUENCE_MOVES = {("active", "voided"): "consequence"}
+
+# Functions(event, actor) run in the same transaction whenever an event is voided (registered by the
+# features whose records follow an event, such as a report's reward following its penalty).
+_on_voided: list = []
+
+
+def on_voided(function):
+    """Register ``function(event, actor)`` to run, in the voiding transaction, after an event is voided."""
+    _on_voided.append(function)
+    return function
 
 
 class EventNotFound(NotFound):
@@ -115,9 +128,12 @@ def describe_account(account: CreditAccount) -> dict:
 # --- granting events ------------------------------------------------------------------------------------
 
 
-def check_source(actor: Principal | None, source: str) -> None:
-    """Departments send under their own source only; admins (and the system) under any."""
-    if source_allowed(actor, source):
+def check_source(actor: Principal | None, source: str, *, reserved: bool = False) -> None:
+    """Departments send under their own source only; admins (and the system) under any but the reserved
+    ones (``report…``), which only the report feature uses, saying so with ``reserved``."""
+    if ledger.is_reserved(source) != reserved:
+        raise ledger.SourceReserved()
+    if reserved or source_allowed(actor, source):
         return
     raise ledger.SourceNotAllowed()
 
@@ -152,10 +168,12 @@ def capped_points(item: RubricItem, resident_id: int, occurred_at: datetime) -> 
 
 
 def grant_event(actor: Principal | None, *, id_number: str, rubric_code: str, occurred_at: datetime,
-                source: str, source_ref: str, note: str | None = None, commit: bool = True) -> Grant:
+                source: str, source_ref: str, note: str | None = None, commit: bool = True,
+                reserved: bool = False) -> Grant:
     """Apply a rubric item to a resident (SPEC §3); idempotent by (source, source_ref). The refusals come
-    in the order ``backend.credit.ledger`` gives."""
-    check_source(actor, source)
+    in the order ``backend.credit.ledger`` gives. ``reserved`` is the report feature granting under its
+    own sources (a report's penalty, a reporter's bonus)."""
+    check_source(actor, source, reserved=reserved)
     resident = residents.find_by_id_number(id_number)
     if resident is None:
         raise ResidentNotFound()
@@ -196,6 +214,11 @@ def grant_event(actor: Principal | None, *, id_number: str, rubric_code: str, oc
     return Grant(event, True)
 
 
+def notify_penalty(event: CreditEvent) -> None:
+    """Tell the resident of a penalty recorded by an action that committed it (SPEC §3); best effort."""
+    _notify_penalty(event)
+
+
 def _notify_penalty(event: CreditEvent) -> None:
     from backend.notices import service as notices
 
@@ -222,13 +245,15 @@ def get_event(event_id: int) -> CreditEvent:
     return event
 
 
-def move_status(event_id: int, to_status: str, actor: Principal | None, reason: str) -> CreditEvent:
+def move_status(event_id: int, to_status: str, actor: Principal | None, reason: str, *,
+                as_consequence: bool = False) -> CreditEvent:
     """Move an event's status (SPEC §3) and recompute the account in the same transaction; the caller
     commits. Used by objections and repairs."""
     event = get_event(event_id)
     account = lock_account(event.resident_id)
     db.session.refresh(event)
-    if (event.status, to_status) not in MOVES:
+    move = (event.status, to_status)
+    if move not in MOVES and not (as_consequence and move in CONSEQUENCE_MOVES):
         raise StatusMoveNotAllowed(f"An event cannot move from {event.status} to {to_status}.")
     if not reason or not reason.strip():
         raise InvalidInput("say why the status moves", field="reason")
@@ -237,6 +262,9 @@ def move_status(event_id: int, to_status: str, actor: Principal | None, reason: 
         actor_kind=actor.kind if actor else "system", actor_id=actor.id if actor else None, reason=reason))
     event.status = to_status
     _recompute(account, utcnow())
+    if to_status == "voided":
+        for listener in _on_voided:
+            listener(event, actor)
     return event
 
 
@@ -254,6 +282,14 @@ def uphold_objection(event_id, actor, reason):
 
 def repair(event_id, actor, reason):
     return move_status(event_id, "repaired", actor, reason)
+
+
+def void_as_consequence(event_id, actor, reason):
+    """Void an event because a decision about another one took its ground away (SPEC §3)."""
+    event = get_event(event_id)
+    if event.status == "voided":
+        return event
+    return move_status(event_id, "voided", actor, reason, as_consequence=True)
 
 
 # --- reading --------------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ class IssuedReportSchema(ma.Schema):
         "description": "the snapshot as a compact JWS (typ chengxin-report+jwt), checked offline with the JWKS"})
 
 
-class SubjectSchema(ma.Schema):
+class ReportHolderSchema(ma.Schema):
     masked_name = ma.fields.String(required=True)
     masked_id_number = ma.fields.String(required=True)
 
@@ -64,7 +64,7 @@ class SnapshotSchema(ma.Schema):
     issuer = ma.fields.String(required=True)
     issued_at = ma.fields.String(required=True, metadata={"description": "ISO 8601, +08:00"})
     valid_until = ma.fields.String(required=True, metadata={"description": "ISO 8601, +08:00"})
-    subject = ma.fields.Nested(SubjectSchema, required=True)
+    subject = ma.fields.Nested(ReportHolderSchema, required=True)
     points = ma.fields.Integer(required=True)
     stars = ma.fields.Integer(required=True)
     level_name = ma.fields.String(required=True)

@@ -171,6 +171,88 @@ def _load_credit_report(credentials: dict) -> None:
                                     "verification_code": display(issued.verification_code)}
 
 
+def _demo_photo() -> bytes:
+    """A small photo, made here, standing for what a resident would take with the phone."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (480, 360), (196, 188, 170))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((60, 200, 420, 320), fill=(90, 80, 60))
+    draw.ellipse((300, 60, 380, 140), fill=(230, 230, 220))
+    out = io.BytesIO()
+    image.save(out, format="JPEG")
+    out.seek(0)
+    return out
+
+
+def _staff_principal(username: str):
+    from backend.web.access import Principal
+
+    staff = db.session.scalar(select(StaffMember).where(StaffMember.username == username))
+    return Principal(kind="staff", id=staff.id, roles=frozenset([staff.role]), source=staff.source,
+                     permissions=frozenset(staff.permission_names), name=staff.username,
+                     extra={"display_name": staff.display_name})
+
+
+def _load_reports(credentials: dict) -> None:
+    """Reports in each state of the office's work: new, acknowledged with a question to an anonymous
+    reporter, verified by the department and waiting for the decision, and decided with a reward."""
+    from backend.reports import categories, review
+    from backend.reports import service as reports
+    from backend.uploads import service as uploads
+    from backend.web.access import RESIDENT, Principal
+
+    categories.load_defaults()
+    people = demo_people()
+    account = db.session.scalar(select(WeChatAccount).where(
+        WeChatAccount.openid == DevelopmentExchanger.openid_for(BOUND_CODE[len("dev-"):])))
+    reporter = Principal(kind="wechat", id=account.id, roles=frozenset({RESIDENT}), resident_id=account.resident_id)
+    reviewer, market = _staff_principal("reviewer"), _staff_principal("market")
+    now = utcnow()
+
+    def file(**fields):
+        photo = uploads.receive(reporter, _demo_photo())
+        return reports.file_report(reporter, occurred_at=now - timedelta(days=2), attachments=[photo.id], **fields)
+
+    def report_id(answer):
+        from backend.reports.models import Report
+
+        return db.session.scalar(select(Report.id).where(Report.report_no == answer["report_no"]))
+
+    fresh = file(category="environment", anonymous=False,
+                 subject={"type": "enterprise", "name": "江阴市某某印染厂"},
+                 description="厂区东侧排污口夜间向河道排放深色废水，气味刺鼻，已持续一周。",
+                 location={"town": "长泾镇", "address": "长泾镇河塘村东河"})
+    asked = file(category="village_rules", anonymous=True,
+                 subject={"type": "person", "name": people[6]["name"], "id_number": people[6]["id_number"]},
+                 description="在村道旁私自搭建彩钢棚，占用公共通道，村委劝阻后仍不拆除。",
+                 location={"town": people[6]["town"]})
+    review.acknowledge(reviewer, report_id(asked))
+    review.ask(reviewer, report_id(asked), "请问彩钢棚具体在村道哪一段？是否有更多照片？")
+    ready = file(category="food_safety", anonymous=False,
+                 subject={"type": "person", "name": people[2]["name"], "id_number": people[2]["id_number"]},
+                 description="在菜场门口无证摆摊售卖自制熟食，无冷藏设施，夏季有异味。",
+                 location={"town": people[2]["town"], "address": "菜场南门"})
+    review.acknowledge(reviewer, report_id(ready))
+    review.forward(reviewer, report_id(ready))
+    review.record_finding(market, report_id(ready), finding="confirmed",
+                          note="经现场检查，当事人无食品经营许可证，现场查扣熟食 12 公斤，已立案。", evidence=[])
+    decided = file(category="food_safety", anonymous=True,
+                   subject={"type": "person", "name": people[4]["name"], "id_number": people[4]["id_number"]},
+                   description="在小区门口销售过期奶制品，多名居民反映腹泻。",
+                   location={"town": people[4]["town"]})
+    review.forward(reviewer, report_id(decided))
+    review.record_finding(market, report_id(decided), finding="confirmed", note="抽检不合格，已责令停止销售。",
+                          evidence=[])
+    review.decide(reviewer, report_id(decided), outcome="substantiated", note="经市场监管局核查属实，予以奖励。",
+                  reward_amount=300)
+    credentials["reports"] = {"new": fresh["report_no"], "question": asked["report_no"],
+                              "question_receipt": asked["receipt_code"], "ready_for_decision": ready["report_no"],
+                              "decided": decided["report_no"], "decided_receipt": decided["receipt_code"]}
+
+
 def _credentials_path() -> Path:
     return Path(current_app.instance_path) / "demo-credentials.json"
 
@@ -191,6 +273,7 @@ def load_if_empty() -> bool:
     _load_events()
     _load_verifiers(saved)
     _load_credit_report(saved)
+    _load_reports(saved)
     path = _credentials_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(saved, ensure_ascii=False, indent=2))
@@ -221,6 +304,14 @@ def sign_in_help() -> str:
         ]
     if saved.get("cashier"):
         lines.append(f"Operator of {saved['cashier']['verifier']}: code={saved['cashier']['code']}")
+    if saved.get("reports"):
+        demo_reports = saved["reports"]
+        lines += [
+            f"Reports: {demo_reports['ready_for_decision']} has the department's confirmed finding, ready for "
+            f"a decision; {demo_reports['new']} is new",
+            f"  anonymous, with a question: {demo_reports['question']} (receipt {demo_reports['question_receipt']});"
+            f" decided with a reward: {demo_reports['decided']} (receipt {demo_reports['decided_receipt']})",
+        ]
     if saved.get("bank_api_key"):
         lines.append(f"Bank system: X-API-Key: {saved['bank_api_key']}")
     if saved.get("credit_report"):

@@ -21,3 +21,6 @@ class QueryRecord(db.Model):
     actor_label: Mapped[str] = mapped_column(String(100))
     purpose: Mapped[str] = mapped_column(String(100))
     scope: Mapped[str] = mapped_column(String(50))
+    # Set while the read must stay hidden from the resident (a report on them being handled, SPEC §5);
+    # cleared when the case is decided, and the record then shows.
+    held_for: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -3,7 +3,7 @@ resident's credit calls ``record`` in the same transaction as the read it answer
 
 from collections.abc import Iterable
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from backend.data.extensions import db
 from backend.dates.timeutil import utcnow
@@ -30,11 +30,12 @@ def reader_label(actor: Principal, role: str) -> str:
 
 
 def record(resident_ids: int | Iterable[int], actor: Principal, *, purpose: str, scope: str,
-           actor_label: str | None = None) -> None:
+           actor_label: str | None = None, held_for: str | None = None) -> None:
     """Add one query record per resident to the current transaction; the caller commits.
 
     ``actor_label`` is what the resident sees of a verifier (its name); staff readers are shown by office
-    or department (``reader_label``).
+    or department (``reader_label``). ``held_for`` names the case (``report:12``) until whose decision the
+    record stays hidden from the resident (``release``).
     """
     ids = [resident_ids] if isinstance(resident_ids, int) else list(dict.fromkeys(resident_ids))
     if not ids:
@@ -44,10 +45,17 @@ def record(resident_ids: int | Iterable[int], actor: Principal, *, purpose: str,
     now = utcnow()
     db.session.execute(insert(QueryRecord), [
         {"resident_id": rid, "at": now, "actor_kind": actor.kind, "actor_id": actor.id, "actor_role": role,
-         "actor_label": label, "purpose": purpose, "scope": scope} for rid in ids])
+         "actor_label": label, "purpose": purpose, "scope": scope, "held_for": held_for} for rid in ids])
+
+
+def release(held_for: str) -> None:
+    """Show the resident the records held for a case, now that it is decided; in the caller's transaction."""
+    db.session.execute(update(QueryRecord).where(QueryRecord.held_for == held_for).values(held_for=None)
+                       .execution_options(synchronize_session=False))
 
 
 def for_resident(resident_id: int):
-    """A resident's query records, newest first: a select for the caller to paginate."""
-    return (select(QueryRecord).where(QueryRecord.resident_id == resident_id)
+    """A resident's query records, newest first, those still held for a case left out: a select for the
+    caller to paginate."""
+    return (select(QueryRecord).where(QueryRecord.resident_id == resident_id, QueryRecord.held_for.is_(None))
             .order_by(QueryRecord.at.desc(), QueryRecord.id.desc()))

@@ -67,6 +67,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
              _int(1, 365)),
     _setting("reports.extended_decide_days", "integer", 90,
              "calendar days from filing to decide an extended report", _int(1, 365)),
+    _setting("reports.finding_working_days", "integer", 10,
+             "working days for a department to return its finding on a forwarded report", _int(1, 60)),
     _setting("rewards.min_amount", "integer", 50, "smallest report reward in yuan", _int(0, 1000000)),
     _setting("rewards.max_amount", "integer", 10000, "largest report reward in yuan", _int(0, 1000000)),
     _setting("repairs.decide_working_days", "integer", 10, "working days to decide a repair application",
@@ -100,4 +102,6 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
     _limit("limits.uploads_per_day", 50, _("uploads a day, per account")),
     _limit("limits.claims_per_day", 10, _("offer claims a day, per account")),
     _limit("limits.credit_reports_per_day", 5, _("credit reports a day, per account")),
+    _limit("limits.receipt_lookups_per_hour", 20,
+           _("anonymous-report receipt look-ups and answers an hour, per IP address")),
 ]}

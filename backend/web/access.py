@@ -119,6 +119,19 @@ def authenticate() -> Principal | None:
     return request.environ[_PRINCIPAL]
 
 
+_UNLOGGED = "chengxin.caller_unlogged"
+
+
+def keep_caller_out_of_logs() -> None:
+    """Mark this request so that no log line names its caller (SPEC §5: the request logs of filing and
+    uploads carry no account). Request logging reads ``caller_may_be_logged``."""
+    request.environ[_UNLOGGED] = True
+
+
+def caller_may_be_logged() -> bool:
+    return has_request_context() and not request.environ.get(_UNLOGGED, False)
+
+
 def current_principal() -> Principal | None:
     return request.environ.get(_PRINCIPAL) if has_request_context() else None
 
