@@ -284,9 +284,9 @@ def test_another_residents_report_is_not_found(client, residents, me):
     other = residents.bound_headers(residents.create(name="李娜"))
     for path in (f"{REPORTS}/{body['report_no']}", f"{REPORTS}/{body['report_no']}.pdf"):
         refused(client.get(path, headers={**other, "X-Verification-Code": body["verification_code"]}), 404,
-                "report_not_found")
-    refused(client.post(f"{REPORTS}/{body['report_no']}/revoke", headers=other), 404, "report_not_found")
-    refused(client.get(f"{REPORTS}/XY-20990101-ZZZZZZ", headers=me), 404, "report_not_found")
+                "credit_report_not_found")
+    refused(client.post(f"{REPORTS}/{body['report_no']}/revoke", headers=other), 404, "credit_report_not_found")
+    refused(client.get(f"{REPORTS}/XY-20990101-ZZZZZZ", headers=me), 404, "credit_report_not_found")
     assert client.get(REPORTS, headers=other).get_json() == []
     assert db.session.scalar(select(CreditReport.revoked_at)) is None
 
@@ -440,7 +440,7 @@ def test_an_admin_revokes_a_report_with_a_reason_that_is_recorded(client, me, ad
     assert "冒名" not in json.dumps([record.before, record.after, record.note], ensure_ascii=False)
     assert check(client, body["verification_code"]).get_json()["status"] == "revoked"
     refused(client.post("/api/v1/admin/credit-reports/XY-20990101-ZZZZZZ/revoke", json={"reason": "不存在"},
-                        headers=admin), 404, "report_not_found")
+                        headers=admin), 404, "credit_report_not_found")
 
 
 # -- the public check ------------------------------------------------------------------------------------

@@ -57,10 +57,10 @@ STATUSES = ("valid", "expired", "revoked")
 JWT_CLAIMS = ("iss", "iat", "exp")
 
 
-class ReportNotFound(NotFound):
+class CreditReportNotFound(NotFound):
     """The resident's own report, or one an admin names: unknown and another resident's look the same."""
 
-    reason = "report_not_found"
+    reason = "credit_report_not_found"
     message = _("No such credit report.")
 
 
@@ -275,7 +275,7 @@ def get_own(resident_id: int, report_no: str, *, lock: bool = False) -> CreditRe
                                            CreditReport.resident_id == resident_id)
     report = db.session.scalar(statement.with_for_update() if lock else statement)
     if report is None:
-        raise ReportNotFound()
+        raise CreditReportNotFound()
     return report
 
 
@@ -325,7 +325,7 @@ def revoke_by_office(actor: Principal, report_no: str, reason: str) -> CreditRep
     stays as it was revoked."""
     report = db.session.scalar(select(CreditReport).where(CreditReport.report_no == report_no).with_for_update())
     if report is None:
-        raise ReportNotFound()
+        raise CreditReportNotFound()
     if report.revoked_at is None:
         _revoke(report, "office", actor.id)
         report.revocation_reason_sealed = seal(REASON_FIELD, reason)

@@ -114,11 +114,10 @@ class MyAnswers(MethodView):
 class PublicCategories(MethodView):
     @public_blp.public()
     @public_blp.response(200, CategorySchema(many=True))
-    def get(self):
+    @public_blp.paginate()
+    def get(self, pagination_parameters):
         """The kinds of report, each with the rubric item it applies and the department that verifies it"""
-        from backend.data.extensions import db
-
-        return db.session.scalars(categories.listed()).all()
+        return paginate(categories.listed(), pagination_parameters)
 
 
 @public_blp.route("/reports/status")
@@ -162,11 +161,10 @@ class AdminCategories(MethodView):
     @admin_blp.access(ADMIN)
     @admin_blp.arguments(CategoryQuery, location="query")
     @admin_blp.response(200, AdminCategorySchema(many=True))
-    def get(self, query):
+    @admin_blp.paginate()
+    def get(self, query, pagination_parameters):
         """Every report category, retired ones on request"""
-        from backend.data.extensions import db
-
-        return db.session.scalars(categories.listed(include_inactive=query["include_inactive"])).all()
+        return paginate(categories.listed(include_inactive=query["include_inactive"]), pagination_parameters)
 
     @admin_blp.access(ADMIN)
     @admin_blp.arguments(CategoryCreateSchema)

@@ -17,7 +17,7 @@ from typing import BinaryIO
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from backend.i18n import _
-from backend.uploads.errors import ImageTooLarge, UnsupportedMediaType
+from backend.uploads.errors import ImageTooLarge, UnsupportedFile
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def clean(source: BinaryIO, target: BinaryIO) -> Cleaned:
     media_type = sniff(source.read(16))
     source.seek(0)
     if media_type is None:
-        raise UnsupportedMediaType()
+        raise UnsupportedFile()
     if media_type == PDF:
         return Cleaned(PDF, _clean_pdf(source, target))
     _clean_image(source, target, media_type)
@@ -71,7 +71,7 @@ def _clean_image(source: BinaryIO, target: BinaryIO, media_type: str) -> None:
         raise ImageTooLarge(MAX_PIXELS // 1_000_000) from exc
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
         # The bytes start like a photo but are not one (a truncated or crafted file).
-        raise UnsupportedMediaType(_("The file is not a readable JPEG or PNG picture.")) from exc
+        raise UnsupportedFile(_("The file is not a readable JPEG or PNG picture.")) from exc
 
 
 def _save(image: Image.Image, target: BinaryIO, fmt: str) -> None:

@@ -4,7 +4,7 @@ from backend.i18n import _
 from backend.web.errors import Conflict, DomainError, InvalidInput, NotFound
 
 
-class UnsupportedMediaType(DomainError):
+class UnsupportedFile(DomainError):
     status = 415
     reason = "unsupported_media_type"
     message = _("Send a JPEG or PNG photo or a PDF document.")
