@@ -107,6 +107,7 @@ def _register_domains(app: Flask) -> None:
     from backend.codes import routes as code_routes
     from backend.credit import routes as credit_routes
     from backend.health.routes import blp as health_blp
+    from backend.integrity import routes as integrity_routes
     from backend.notices import models as _notice_models  # noqa: F401 - its table belongs to the schema
     from backend.query_records.routes import blp as query_records_blp
     from backend.ratings import routes as rating_routes
@@ -131,7 +132,9 @@ def _register_domains(app: Flask) -> None:
                       credit_routes.me_blp, credit_routes.public_blp, verifier_routes.public_blp,
                       verifier_routes.merchant_blp, staff_blp, residents_blp, credit_routes.admin_blp,
                       verifier_routes.admin_blp, settings_blp, audit_blp, code_routes.me_blp,
-                      code_routes.verify_blp, code_routes.jwks_blp, rating_routes.public_blp):
+                      code_routes.verify_blp, code_routes.jwks_blp, rating_routes.public_blp,
+                      integrity_routes.public_blp, integrity_routes.bodies_blp, integrity_routes.commitments_blp,
+                      integrity_routes.records_blp, integrity_routes.civil_servants_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_blp)
     guard_documentation_views(app)
