@@ -131,7 +131,10 @@ def _check_body_free(body: GovernmentBody) -> None:
     statement = select(GovernmentBody.id).where(db.or_(*clash))
     if body.id is not None:
         statement = statement.where(GovernmentBody.id != body.id)
-    if db.session.scalar(statement.limit(1)) is not None:
+    with db.session.no_autoflush:  # the body itself is not written before it is known to be free
+        taken = db.session.scalar(statement.limit(1)) is not None
+    if taken:
+        db.session.rollback()  # nothing of the refused change stays behind in the session
         raise GovernmentBodyTaken()
 
 
@@ -176,12 +179,13 @@ def update_body(actor: Principal, body_id: int, changes: dict) -> GovernmentBody
     town and a department its source, since both identify it."""
     body = get_body(body_id)
     before = _body_snapshot(body)
+    if "town" in changes and body.kind == "town":
+        raise InvalidInput(_("a town government's town does not change"), field="town")
+    town = _town(changes["town"]) if changes.get("town") else None
     if "name" in changes:
         body.name = changes["name"]
     if "town" in changes:
-        if body.kind == "town":
-            raise InvalidInput(_("a town government's town does not change"), field="town")
-        body.town = _town(changes["town"]) if changes["town"] else None
+        body.town = town
     if _body_snapshot(body) == before:
         return body
     body.updated_at = utcnow()
