@@ -293,3 +293,15 @@ def test_the_public_answers_need_no_token(client):
     for path in (PUBLIC_RECORDS, INTEGRITY):
         assert client.get(path).status_code == 200
 
+
+
+def test_the_demo_shows_government_integrity(runner, client):
+    loaded = runner.invoke(args=["demo", "load"])
+    assert loaded.exit_code == 0, loaded.output
+    commitments = client.get("/api/v1/public/commitments", query_string={"page_size": 100}).get_json()
+    assert {"overdue", "fulfilled", "pending", "broken"} <= {c["status"] for c in commitments}
+    assert any(c["fulfilled_late"] for c in commitments)
+    summaries = client.get(INTEGRITY, query_string={"page_size": 100}).get_json()
+    assert {s["owner"]["town"] for s in summaries} == {None, "长泾镇", "澄江街道"}
+    records = client.get(PUBLIC_RECORDS).get_json()
+    assert {r["status"] for r in records} == {"open", "rectified"}
