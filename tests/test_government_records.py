@@ -305,3 +305,14 @@ def test_the_demo_shows_government_integrity(runner, client):
     assert {s["owner"]["town"] for s in summaries} == {None, "长泾镇", "澄江街道"}
     records = client.get(PUBLIC_RECORDS).get_json()
     assert {r["status"] for r in records} == {"open", "rectified"}
+
+
+def test_every_reason_of_government_integrity_is_in_the_guide():
+    from backend.config import project_root
+    from backend.web.errors import DomainError
+
+    guide = (project_root() / "miniprogram_api_docs" / "en" / "errors.md").read_text(encoding="utf-8")
+    reasons = {value.reason for value in vars(service).values()
+               if isinstance(value, type) and issubclass(value, DomainError) and value.__module__ == service.__name__}
+    assert reasons >= {"commitment_closed", "owner_not_registered"}
+    assert [reason for reason in sorted(reasons | {"owner_not_found"}) if f"`{reason}`" not in guide] == []
