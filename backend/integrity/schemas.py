@@ -78,7 +78,7 @@ class StaffCommitmentSchema(ma.Schema):
     content = ma.fields.String(required=True)
     made_on = ma.fields.Date(required=True)
     due_on = ma.fields.Date(required=True)
-    status = ma.fields.Function(shown_status, required=True,
+    status = ma.fields.Function(lambda commitment: shown_status(commitment), required=True,
                                 metadata={"type": "string", "enum": SHOWN_COMMITMENT_STATUSES})
     fulfilled_late = ma.fields.Boolean(required=True)
     resolved_on = ma.fields.Date(allow_none=True, metadata={"description": "the day the outcome was recorded"})

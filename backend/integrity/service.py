@@ -269,7 +269,7 @@ def publish_commitment(actor: Principal, *, kind: str, title: str, content: str,
 def commitment_for(actor: Principal, commitment_id: int) -> Commitment:
     """One commitment the caller may touch; another body's is 404 to a department, as if it did not exist."""
     commitment = db.session.get(Commitment, commitment_id)
-    if commitment is None or (is_department(actor) and commitment.owner.source != actor.source):
+    if commitment is None or (is_department(actor) and (not actor.source or commitment.owner.source != actor.source)):
         raise CommitmentNotFound()
     return commitment
 
