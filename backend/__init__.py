@@ -30,6 +30,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
         RATELIMIT_STORAGE_URI=_ratelimit_storage(app.config),
         RATELIMIT_KEY_PREFIX=app.config["REDIS_PREFIX"] + "rl",
+        # The counters' own Redis keys carry the prefix too, so two apps (two test runs) sharing one Redis
+        # neither count into nor reset each other's limits.
+        RATELIMIT_STORAGE_OPTIONS={"key_prefix": app.config["REDIS_PREFIX"] + "limits"},
         RATELIMIT_HEADERS_ENABLED=True,
         MAX_CONTENT_LENGTH=64 * 1024 * 1024,
         JSON_SORT_KEYS=False,

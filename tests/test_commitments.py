@@ -2,6 +2,7 @@
 commitment past its due day is shown overdue, a late fulfilment is recorded as such, and each body's
 fulfilment rate is fulfilled on time ÷ due, all in Asia/Shanghai dates."""
 
+import threading
 from datetime import UTC, date, datetime
 
 import pytest
@@ -13,10 +14,12 @@ from backend.dates.timeutil import utcnow
 from backend.integrity import service
 from backend.integrity.models import Commitment
 from backend.residents.models import Town
+from tests.conftest import TEST_DATABASE_URL
 
 ADMIN_COMMITMENTS = "/api/v1/admin/commitments"
 PUBLIC_COMMITMENTS = "/api/v1/public/commitments"
 INTEGRITY = "/api/v1/public/government-integrity"
+RECORDERS = 10
 
 
 def moment(text_: str) -> datetime:
@@ -478,3 +481,42 @@ def test_counts_as_of_a_moment_before_anything_was_published_are_empty(client, m
     publish(client, market, made_on="2026-06-01", due_on="2026-06-10")
     assert service.commitment_counts(as_of=moment("2026-06-01T00:00:00+08:00")) == {}
     assert service.record_counts(as_of=moment("2026-06-01T00:00:00+08:00")) == {}
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="PostgreSQL not configured: set TEST_DATABASE_URL (.ci/run does) "
+                    "for the simultaneous-outcome test")
+def test_simultaneous_outcomes_of_one_commitment_record_one(app, client, admin, market, clock):
+    clock.at("2026-06-05T10:00:00+08:00")
+    body = publish(client, market)
+    db.session.commit()  # nothing of the test's own session may hold a lock the threads wait for
+    requests = [(market if i % 2 else admin, "fulfil" if i % 3 else "break") for i in range(RECORDERS)]
+    barrier = threading.Barrier(RECORDERS)
+    answers, errors = [None] * RECORDERS, []
+
+    def record(i):
+        headers, verb = requests[i]
+        with app.app_context():
+            try:
+                barrier.wait(timeout=10)
+                response = outcome(app.test_client(), headers, body["id"], verb)
+                answers[i] = (response.status_code, response.get_json()["reason"] if response.status_code != 200
+                              else response.get_json()["status"])
+            except Exception as exc:  # noqa: BLE001 - collected and asserted on below
+                errors.append(exc)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=record, args=(i,)) for i in range(RECORDERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(status for status, _ in answers) == [200] + [409] * (RECORDERS - 1)
+    assert {word for status, word in answers if status == 409} == {"commitment_closed"}
+    [(_, won)] = [answer for answer in answers if answer[0] == 200]
+    db.session.rollback()
+    assert db.session.get(Commitment, body["id"]).status == won
+    decided = db.session.scalar(select(func.count()).select_from(AuditRecord).where(
+        AuditRecord.action.in_(["commitment.fulfil", "commitment.break"])))
+    assert decided == 1
