@@ -110,6 +110,7 @@ def _register_domains(app: Flask) -> None:
     from backend.credit_reports import routes as credit_report_routes
     from backend.credit_reports import service as credit_report_service
     from backend.health.routes import blp as health_blp
+    from backend.integrity import routes as integrity_routes
     from backend.notices import models as _notice_models  # noqa: F401 - its table belongs to the schema
     from backend.query_records.routes import blp as query_records_blp
     from backend.ratings import routes as rating_routes
@@ -142,7 +143,9 @@ def _register_domains(app: Flask) -> None:
                       code_routes.verify_blp, code_routes.jwks_blp, rating_routes.public_blp, uploads_blp,
                       credit_report_routes.me_blp, credit_report_routes.admin_blp, credit_report_routes.public_blp,
                       report_routes.filing_blp, report_routes.me_blp, report_routes.public_blp,
-                      report_routes.admin_blp, report_routes.review_blp, report_routes.department_blp):
+                      report_routes.admin_blp, report_routes.review_blp, report_routes.department_blp,
+                      integrity_routes.public_blp, integrity_routes.bodies_blp, integrity_routes.commitments_blp,
+                      integrity_routes.records_blp, integrity_routes.civil_servants_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_blp)
     app.register_blueprint(credit_report_routes.page_blp)

@@ -253,6 +253,53 @@ def _load_reports(credentials: dict) -> None:
                               "decided": decided["report_no"], "decided_receipt": decided["receipt_code"]}
 
 
+# (owner, kind, title, content, made days ago, due in days (negative: past), outcome recorded today)
+DEMO_COMMITMENTS = [
+    ("market", "service_quality", "企业开办一日办结", "企业开办登记、公章刻制、发票申领一个工作日内全部办结", 60, 120,
+     None),
+    ("market", "deadline", "食品经营许可五个工作日办结", "材料齐全的食品经营许可申请五个工作日内作出决定", 40, -20,
+     ("fulfilled", "已于今日完成积压申请审批，见澄市监〔2026〕18号通报")),
+    ("长泾镇", "investment", "水蜜桃产业园道路配套", "年内建成产业园主干道及排水管网，保障入园企业按期投产", 90, -10,
+     None),
+    ("长泾镇", "contract", "工程款三十日内支付", "镇属工程验收合格后三十日内付清工程款", 50, 5,
+     ("fulfilled", "工程款已全额支付，见长泾镇财政所付款凭证")),
+    ("澄江街道", "service_quality", "政务服务差评二十四小时回复", "政务服务“好差评”中的差评二十四小时内回复并整改",
+     30, 60, None),
+    ("澄江街道", "guarantee", "小微企业应急转贷担保", "为辖区小微企业提供应急转贷资金担保", 120, -15,
+     ("broken", "担保资金未能按期到位，已向企业说明并另行协调")),
+]
+
+
+def _load_integrity() -> None:
+    """Government bodies in the demo towns, their commitments (one overdue, one fulfilled late) and
+    dishonesty records, through the integrity services."""
+    from backend.integrity import service as integrity
+
+    admin, market = _staff_principal("admin"), _staff_principal("market")
+    bodies = {"market": integrity.register_body(admin, kind="department", name="江阴市市场监督管理局",
+                                                source="market-regulation")}
+    for town, name in (("长泾镇", "长泾镇人民政府"), ("澄江街道", "澄江街道办事处")):
+        bodies[town] = integrity.register_body(admin, kind="town", name=name, town=town)
+    today = integrity.today()
+    for owner, kind, title, content, made_ago, due_in, outcome in DEMO_COMMITMENTS:
+        actor = market if owner == "market" else admin
+        commitment = integrity.publish_commitment(
+            actor, owner_id=bodies[owner].id, kind=kind, title=title, content=content,
+            made_on=today - timedelta(days=made_ago), due_on=today + timedelta(days=due_in))
+        if outcome:
+            integrity.record_outcome(actor, commitment.id, outcome[0], evidence=outcome[1])
+    integrity.create_government_record(
+        admin, owner_id=bodies["长泾镇"].id, kind="unpaid_debt",
+        facts="拖欠江阴某建材有限公司道路工程款 86 万元，经催告仍未支付", decided_on=today - timedelta(days=100),
+        source_document="(2026)苏0281民初1234号")
+    settled = integrity.create_government_record(
+        admin, owner_id=bodies["澄江街道"].id, kind="broken_contract",
+        facts="单方终止与某科技企业签订的厂房租赁优惠协议", decided_on=today - timedelta(days=200),
+        source_document="澄江街道信用承诺履约核查通报〔2026〕2号")
+    integrity.rectify_government_record(admin, settled.id, rectified_on=today - timedelta(days=150),
+                                        rectification="恢复履行协议并补偿企业损失")
+
+
 def _credentials_path() -> Path:
     return Path(current_app.instance_path) / "demo-credentials.json"
 
@@ -274,6 +321,7 @@ def load_if_empty() -> bool:
     _load_verifiers(saved)
     _load_credit_report(saved)
     _load_reports(saved)
+    _load_integrity()
     path = _credentials_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(saved, ensure_ascii=False, indent=2))

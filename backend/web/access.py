@@ -30,6 +30,7 @@ STAFF_ROLES = (DEPARTMENT, REVIEWER, ADMIN)
 PERMISSIONS = {
     "reports:identity": "see the identity of real-name reporters",
     "rewards:pay": "record that a report reward was paid out",
+    "integrity:civil-servants": "create and read civil servants' integrity files",
 }
 
 
