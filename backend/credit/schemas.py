@@ -190,4 +190,4 @@ EVENT_IMPORT_COLUMNS = ("id_number", "rubric_code", "occurred_at", "source", "so
 # A department's monthly file of a million events is about 100 MB; it is read as it arrives.
 EVENT_IMPORT_LIMIT = 256 * MIB
 EVENT_IMPORT_BODY = request_body("Up to 256 MiB. Fields: id_number, rubric_code, occurred_at (ISO 8601 with "
-                                 "offset), source, source_ref, note (optional).")
+                                 "offset), source, source_ref, note (optional).", EVENT_IMPORT_COLUMNS)

@@ -33,14 +33,15 @@ class Row(NamedTuple):
     error: str | None = None
 
 
-def request_body(description: str) -> dict:
-    """The OpenAPI request body of an import endpoint: the file itself, or a multipart upload."""
+def request_body(description: str, columns: Iterable[str]) -> dict:
+    """The OpenAPI request body of an import endpoint: the file itself, or a multipart upload. The CSV
+    example is the header a file must start with (``columns``, the required ones)."""
     return {
         "required": True,
         "description": "The file itself (CSV with a header row, or NDJSON), or a multipart upload with field "
                        f"`file`. {description}",
         "content": {
-            "text/csv": {"schema": {"type": "string"}},
+            "text/csv": {"schema": {"type": "string"}, "example": ",".join(columns) + "\n"},
             "application/x-ndjson": {"schema": {"type": "string"}},
             "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
                                                "properties": {"file": {"type": "string", "format": "binary"}}}},

@@ -38,5 +38,5 @@ class AdminUnbindSchema(StrictSchema):
 # What a CSV header must name; phone and status are optional.
 IMPORT_COLUMNS = ("name", "id_number", "town", "village", "household_no")
 IMPORT_LIMIT = 64 * MIB
-IMPORT_BODY = request_body("Fields: name, id_number, phone (optional), town, village, household_no, "
-                           "status (active | moved | deceased, default active).")
+IMPORT_BODY = request_body("Up to 64 MiB. Fields: name, id_number, phone (optional), town, village, household_no, "
+                           "status (active | moved | deceased, default active).", IMPORT_COLUMNS)
