@@ -34,6 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
         JSON_SORT_KEYS=False,
     )
     logging.basicConfig(level=app.config["LOG_LEVEL"])
+    # Alembic announces its plugins on every command; migrations report through `flask db` itself.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     if app.config["CHENGXIN_ENV"] == "production":
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
 

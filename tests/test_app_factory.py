@@ -118,3 +118,23 @@ def test_readme_lists_every_configuration_variable_with_its_default():
 def test_testing_app_is_built(app):
     assert app.config["TESTING"] is True
     assert app.config["CHENGXIN_ENV"] == "testing"
+
+
+def test_the_local_virtualenv_defaults_to_development_and_the_environment_still_wins(tmp_path, monkeypatch):
+    # `make` writes CHENGXIN_ENV=development into the virtualenv it creates; production installs elsewhere.
+    from backend import config
+
+    defaults = tmp_path / "chengxin.env"
+    defaults.write_text("# written by make\nCHENGXIN_ENV=development\n")
+    monkeypatch.setattr(config, "ENVIRONMENT_DEFAULTS", defaults)
+    monkeypatch.delenv("CHENGXIN_ENV", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert build_config(instance_path=tmp_path)["CHENGXIN_ENV"] == "development"
+    monkeypatch.setenv("CHENGXIN_ENV", "production")
+    with pytest.raises(ConfigError):
+        build_config(instance_path=tmp_path)
+    # Without the file (any other Python environment), unset means production.
+    defaults.unlink()
+    monkeypatch.delenv("CHENGXIN_ENV")
+    with pytest.raises(ConfigError):
+        build_config(instance_path=tmp_path)
