@@ -43,8 +43,12 @@ def request_body(description: str, columns: Iterable[str]) -> dict:
         "content": {
             "text/csv": {"schema": {"type": "string"}, "example": ",".join(columns) + "\n"},
             "application/x-ndjson": {"schema": {"type": "string"}},
-            "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
-                                               "properties": {"file": {"type": "string", "format": "binary"}}}},
+            "multipart/form-data": {
+                "schema": {"type": "object", "required": ["file"],
+                           "properties": {"file": {"type": "string", "format": "binary"}}},
+                # The file part is told CSV or NDJSON by its type (or by a name ending .csv/.ndjson/.jsonl).
+                "encoding": {"file": {"contentType": ", ".join(CSV_TYPES[:1] + NDJSON_TYPES[:1])}},
+            },
         },
     }
 

@@ -9,8 +9,12 @@ Within 3.0.3, apispec's defaults are adjusted in one place here:
 - a nullable enum lists ``null`` among its values, or a strict client refuses the ``null`` it is sent,
   and leaves ``type`` out (the values say it all): with both ``type`` and ``nullable``, generators make
   three enum classes of one field;
+- text fields state what every schema refuses: a NUL character (no text of ours holds one, and
+  PostgreSQL refuses to even compare one), and for ``Text`` (what people type) blank text;
 - the security schemes: a bearer access token, and the ``X-API-Key`` of a bank's system.
 """
+
+import marshmallow as ma
 
 SECURITY_SCHEMES = {
     "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT",
@@ -49,8 +53,22 @@ def nullable_enums(self, field, ret, **kwargs) -> dict:
     return {"enum": values if None in values else [*values, None]}
 
 
+NO_NUL = "^[^\\u0000]*$"
+NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+
+
+def text_patterns(self, field, ret, **kwargs) -> dict:
+    """The pattern of a text field without one of its own: no NUL, and not blank for ``Text``."""
+    from backend.web.schemas import Text
+
+    if not isinstance(field, ma.fields.String) or "pattern" in ret or "enum" in ret or "format" in ret:
+        return {}
+    return {"pattern": NOT_BLANK if isinstance(field, Text) else NO_NUL}
+
+
 def init_api(api) -> None:
     """Add the adjustments to ``api``'s marshmallow converter (after apispec's own, which they amend)."""
     converter = api.ma_plugin.converter
     converter.add_attribute_function(nullable_references)
     converter.add_attribute_function(nullable_enums)
+    converter.add_attribute_function(text_patterns)
