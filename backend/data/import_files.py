@@ -17,6 +17,7 @@ from backend.web.errors import InvalidInput, UnsupportedMediaType
 
 CSV_TYPES = ("text/csv", "application/csv")
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
+NOT_UTF8 = "the file must be UTF-8 text"
 
 
 class UnsupportedFormat(ValueError):
@@ -87,9 +88,6 @@ def read_rows(data: bytes | BinaryIO, file_format: str, columns: Iterable[str] =
         stream.detach()
         raise
     return _detached_at_end(stream, rows)
-
-
-NOT_UTF8 = "the file must be UTF-8 text"
 
 
 def _detached_at_end(stream: io.TextIOWrapper, rows: Iterator[Row]) -> Iterator[Row]:
