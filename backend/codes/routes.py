@@ -53,7 +53,7 @@ class CreditCodePng(MethodView):
     def get(self, query):
         """A fresh credit code as a PNG image
 
-        The same code as a PNG QR code; its expiry is in the X-Expires-At header. Limited per account.
+        The same code as a PNG QR code; its expiry is in the X-Expires-At header.
         """
         issued = service.issue(bound_resident(current_principal()), query["scope"])
         return Response(service.qr_png(issued.token), mimetype="image/png",
