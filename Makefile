@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 5000
 STAMP := $(VENV)/.installed
+# The virtualenv `make` creates is for local runs: its `flask` defaults to development (backend/config.py).
+LOCAL_ENV := $(VENV)/chengxin.env
 
 export FLASK_APP := wsgi:app
 
@@ -13,21 +15,34 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(LOCAL_ENV): | $(BIN)/python
+	echo "CHENGXIN_ENV=development" > $(LOCAL_ENV)
+
+$(STAMP): pyproject.toml | $(BIN)/python $(LOCAL_ENV)
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+run: export CHENGXIN_ENV := development
 run: $(STAMP)
-	CHENGXIN_ENV=development $(BIN)/flask db upgrade
-	CHENGXIN_ENV=development $(BIN)/flask demo load
+	@$(BIN)/flask db upgrade
+	@$(BIN)/flask demo load
 	@echo "API docs: http://127.0.0.1:$(PORT)/api/v1/docs"
-	CHENGXIN_ENV=development $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	@$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# The outside view alone: schemathesis over every operation, the bad-input walk, the generated client.
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS) tests/test_openapi_fuzz.py tests/test_bad_input.py \
+		tests/test_generated_client.py
+
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+# What CI runs: the suite on SQLite, then on PostgreSQL + Redis (started when down), then the lint.
+ci:
+	bash .ci/run
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -7,6 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.config import build_config, project_root
+from backend.web.openapi import SECURITY_SCHEMES
 
 API_TITLE = "Chengxin credit-points API"
 API_VERSION = "1.0"
@@ -25,14 +26,14 @@ def create_app(test_config: dict | None = None) -> Flask:
         OPENAPI_JSON_PATH="openapi.json",
         OPENAPI_SWAGGER_UI_PATH="docs",
         OPENAPI_SWAGGER_UI_URL="/api/v1/docs/assets/",
-        API_SPEC_OPTIONS={"components": {"securitySchemes": {
-            "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}}}},
+        API_SPEC_OPTIONS={"components": {"securitySchemes": SECURITY_SCHEMES}},
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
         **_ratelimit_storage(app.config),
-        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
         JSON_SORT_KEYS=False,
     )
     logging.basicConfig(level=app.config["LOG_LEVEL"])
+    # Alembic announces its plugins on every command; migrations report through `flask db` itself.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     if app.config["TRUSTED_PROXIES"]:
         # Only the addresses the trusted proxies appended are believed; without them the socket's is.
         proxies = app.config["TRUSTED_PROXIES"]

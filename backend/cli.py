@@ -29,16 +29,19 @@ def create_admin(username, password, display_name):
 
 @demo_cli.command("load")
 def load_demo():
-    """Load the demo data set when the database holds no staff yet; print how to sign in."""
+    """Load the demo data set when the database holds no staff yet; print how to sign in (on a later run:
+    the sign-ins that still work)."""
     if demo.load_if_empty():
         click.echo("demo data loaded")
-    click.echo(demo.sign_in_help())
+        click.echo(demo.sign_in_help())
+    else:
+        click.echo(demo.current_sign_in_help())
 
 
 @demo_cli.command("credentials")
 def show_credentials():
-    """Print the demo sign-in details again."""
-    click.echo(demo.sign_in_help())
+    """Print the demo sign-in details that still work."""
+    click.echo(demo.current_sign_in_help())
 
 
 @demo_cli.command("synthesize")

@@ -8,6 +8,7 @@ import base64
 import json
 import os
 import secrets
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -49,6 +50,28 @@ class ConfigError(RuntimeError):
     """The configuration cannot run the app; the message says what is missing."""
 
 
+
+
+# Defaults for variables the process environment leaves unset, kept in the Python environment itself.
+# `make` writes CHENGXIN_ENV=development into the virtualenv it creates for local runs, so the documented
+# `.venv/bin/flask ...` commands work in a checkout. Production installs into an environment of its own
+# (from the lock file, never through `make`), which holds no such file: there, unset means production.
+ENVIRONMENT_DEFAULTS = Path(sys.prefix) / "chengxin.env"
+
+
+def environment_defaults(path: Path | None = None) -> dict:
+    """The ``NAME=value`` lines of ``path`` (``ENVIRONMENT_DEFAULTS``; none when it does not exist)."""
+    path = path or ENVIRONMENT_DEFAULTS
+    if not path.exists():
+        return {}
+    values = {}
+    for line in path.read_text().splitlines():
+        name, separator, value = line.partition("=")
+        if separator and name.strip() and not name.lstrip().startswith("#"):
+            values[name.strip()] = value.strip()
+    return values
+
+
 def project_root() -> Path:
     return Path(__file__).resolve().parent.parent
 
@@ -83,7 +106,7 @@ def decode_key(name: str, value: str) -> bytes:
 def build_config(environ: dict | None = None, overrides: dict | None = None,
                  instance_path: Path | None = None) -> dict:
     """Assemble the Flask config from the environment and explicit overrides, then check it."""
-    environ = dict(os.environ if environ is None else environ)
+    environ = {**environment_defaults(), **os.environ} if environ is None else dict(environ)
     overrides = dict(overrides or {})
     instance_path = instance_path or project_root() / "instance"
 

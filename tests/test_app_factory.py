@@ -199,3 +199,23 @@ def test_the_encryption_and_look_up_hash_keys_must_differ(tmp_path):
 def test_the_former_rate_limit_variables_are_refused_naming_their_setting(tmp_path, variable, setting):
     with pytest.raises(ConfigError, match=rf"{variable} is no longer read.*{setting}"):
         build_config(environ={**PRODUCTION, variable: "100 per minute"}, instance_path=tmp_path)
+
+
+def test_the_local_virtualenv_defaults_to_development_and_the_environment_still_wins(tmp_path, monkeypatch):
+    # `make` writes CHENGXIN_ENV=development into the virtualenv it creates; production installs elsewhere.
+    from backend import config
+
+    defaults = tmp_path / "chengxin.env"
+    defaults.write_text("# written by make\nCHENGXIN_ENV=development\n")
+    monkeypatch.setattr(config, "ENVIRONMENT_DEFAULTS", defaults)
+    monkeypatch.delenv("CHENGXIN_ENV", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert build_config(instance_path=tmp_path)["CHENGXIN_ENV"] == "development"
+    monkeypatch.setenv("CHENGXIN_ENV", "production")
+    with pytest.raises(ConfigError):
+        build_config(instance_path=tmp_path)
+    # Without the file (any other Python environment), unset means production.
+    defaults.unlink()
+    monkeypatch.delenv("CHENGXIN_ENV")
+    with pytest.raises(ConfigError):
+        build_config(instance_path=tmp_path)

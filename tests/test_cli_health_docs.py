@@ -4,6 +4,7 @@ import re
 
 from sqlalchemy import select
 
+from backend.data.extensions import db
 from backend.staff.models import StaffMember
 
 
@@ -39,7 +40,27 @@ def test_demo_load_fills_an_empty_database_once_and_prints_sign_in(runner, clien
     assert login.status_code == 200
     second = runner.invoke(args=["demo", "load"])
     assert "demo data loaded" not in second.output
+    assert "still work" in second.output
     assert password in second.output
+
+
+def test_a_later_demo_load_shows_only_the_sign_ins_that_still_work(runner, app):
+    from backend.staff import service as staff_service
+    from backend.verifiers import service as verifiers
+
+    first = runner.invoke(args=["demo", "load"])
+    admin_password = re.search(r"username=admin\s+password=(\S+)", first.output).group(1)
+    reviewer_password = re.search(r"username=reviewer\s+password=(\S+)", first.output).group(1)
+    admin = db.session.scalar(select(StaffMember).where(StaffMember.username == "admin"))
+    staff_service.update_staff(None, admin.id, password="a brand new password")
+    key = verifiers.principal_from_api_key(re.search(r"X-API-Key: (\S+)", first.output).group(1))
+    verifiers.revoke_api_key(None, key.extra["verifier_id"], key.id)
+
+    later = runner.invoke(args=["demo", "load"]).output
+    assert admin_password not in later and "username=admin " not in later
+    assert reviewer_password in later
+    assert "X-API-Key" not in later
+    assert "staff admin" in later and "API key" in later
 
 
 def test_health_reports_database_and_redis(app, client):

@@ -192,25 +192,36 @@ def test_reviewers_and_residents_cannot_import(client, staff, residents, residen
 
 
 def test_the_body_limit_of_this_endpoint_is_its_own(app, client, admin, department, resident, monkeypatch):
-    # The app's limit (64 MB) stays for every other endpoint; files of events may be far larger.
+    # Files of events may be far larger than the registry's, and than any JSON body.
+    from backend.credit.schemas import EVENT_IMPORT_LIMIT
+    from backend.residents.schemas import IMPORT_LIMIT
+    from backend.web.bodies import DEFAULT_LIMIT
+
+    assert EVENT_IMPORT_LIMIT > IMPORT_LIMIT > DEFAULT_LIMIT
     item()
     text = as_csv([row(resident, ref=f"L-{n}", note="x" * 40) for n in range(40)])
-    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", len(text) // 2)
+    monkeypatch.setattr(view_of(app, "/api/v1/admin/residents/import"), "_body_limit", len(text) // 2)
     refused = client.post("/api/v1/admin/residents/import", data=text.encode(), content_type="text/csv",
                           headers=admin)
     assert refused.status_code == 413
     assert send(client, department, text=text).get_json()["created"] == 40
 
 
-def test_a_body_over_the_import_limit_is_413_and_nothing_is_written(client, department, resident, monkeypatch):
-    from backend.credit import routes
+def view_of(app, path: str):
+    from backend.web.access import view_for
 
+    return view_for(app, next(rule for rule in app.url_map.iter_rules() if rule.rule == path), "POST")
+
+
+def test_a_body_over_the_import_limit_is_413_and_nothing_is_written(app, client, department, resident,
+                                                                     monkeypatch):
     item()
     text = as_csv([row(resident, ref=f"L-{n}") for n in range(40)])
-    monkeypatch.setattr(routes, "IMPORT_MAX_BYTES", len(text) - 1)
+    monkeypatch.setattr(view_of(app, "/api/v1/admin/credit-events/import"), "_body_limit", len(text) - 1)
     response = send(client, department, text=text)
     assert response.status_code == 413
     assert response.get_json()["reason"] == "too_large"
+    assert "limit" in response.get_json()
     assert_nothing_written()
 
 

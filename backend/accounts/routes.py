@@ -24,8 +24,13 @@ class WeChatLogin(MethodView):
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.alt_response(502, response="BAD_GATEWAY")
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    @blp.doc(operationId="wechat_login")
     def post(self, data):
-        """Sign in with the code from wx.login()"""
+        """WeChat sign-in
+
+        Exchanges the code from wx.login() for a token pair. Without WeChat credentials (development) a code
+        `dev-<name>` signs in as that test user.
+        """
         return pair_body(service.wechat_sign_in(get_client(), data["code"]))
 
 
@@ -33,8 +38,12 @@ class WeChatLogin(MethodView):
 class Me(MethodView):
     @blp.access(RESIDENT)
     @blp.response(200, MeSchema)
+    @blp.doc(operationId="get_me")
     def get(self):
-        """The signed-in account: roles, whether it is bound, and the resident (masked)"""
+        """The signed-in account
+
+        Roles, whether the account is bound to a resident, and that resident, masked.
+        """
         principal = current_principal()
         account = service.get_account(principal.id)
         resident = residents.masked(account.resident) if account.resident else None
@@ -52,13 +61,23 @@ class Identity(MethodView):
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
     @blp.alt_response(502, response="BAD_GATEWAY")
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
+    @blp.doc(operationId="bind_identity")
     def post(self, data):
-        """Bind this WeChat account to the resident with this name and ID number"""
+        """Bind my identity
+
+        Links this WeChat account to the resident with this name and ID number; when the registry holds the resident's
+        phone, the WeChat phone code is needed too. A mismatch and an unknown resident give the same 404; attempts are
+        limited per day.
+        """
         resident = service.bind_identity(get_client(), current_principal().id, **data)
         return {"bound": True, "resident": residents.masked(resident)}
 
     @blp.access(RESIDENT)
     @blp.response(204)
+    @blp.doc(operationId="unbind_identity")
     def delete(self):
-        """Unbind this WeChat account from its resident"""
+        """Unbind my identity
+
+        Ends the link between this WeChat account and its resident.
+        """
         service.unbind_identity(current_principal().id)

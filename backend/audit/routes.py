@@ -16,6 +16,11 @@ class AuditRecords(MethodView):
     @blp.arguments(AuditQuery, location="query")
     @blp.response(200, AuditRecordSchema(many=True))
     @blp.paginate()
+    @blp.doc(operationId="list_audit_records")
     def get(self, query, pagination_parameters):
-        """Audit records, newest first; a page showing events of residents is a query record of each"""
+        """Audit records
+
+        Every staff write (who, what, which object, when, before and after), newest first, filtered by the query.
+        Nobody can change them.
+        """
         return service.read(current_principal(), paginate(service.query(**query), pagination_parameters))

@@ -24,8 +24,13 @@ class StaffLogin(MethodView):
     @blp.arguments(StaffLoginSchema)
     @blp.response(200, TokenPairSchema)
     @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.doc(operationId="staff_login")
     def post(self, data):
-        """Sign in a staff member with username and password"""
+        """Staff sign-in
+
+        Signs in a staff member with username and password and answers a token pair. Failed attempts are limited per
+        username (429 with Retry-After).
+        """
         staff = staff_service.authenticate(data["username"], data["password"])
         return pair_body(service.sign_in("staff", staff.id))
 
@@ -36,8 +41,13 @@ class Refresh(MethodView):
     @blp.arguments(RefreshSchema)
     @blp.response(200, TokenPairSchema)
     @blp.alt_response(401, response="UNAUTHORIZED")
+    @blp.doc(operationId="refresh_tokens")
     def post(self, data):
-        """Rotate a refresh token into a new pair"""
+        """Refresh the tokens
+
+        Rotates a refresh token into a new pair. Reusing a spent refresh token ends its whole family, except within a
+        short grace window in which a repeated refresh gets the same new pair.
+        """
         return pair_body(service.refresh(data["refresh_token"]))
 
 
@@ -45,6 +55,10 @@ class Refresh(MethodView):
 class Logout(MethodView):
     @blp.access(*SIGNED_IN_ROLES)
     @blp.response(204)
+    @blp.doc(operationId="logout")
     def post(self):
-        """End this sign-in: its refresh token and access tokens stop working"""
+        """Sign out
+
+        Ends this sign-in: its refresh token and its access tokens stop working.
+        """
         service.logout(current_principal().family_id)

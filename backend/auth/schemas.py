@@ -16,7 +16,7 @@ class RefreshSchema(StrictSchema):
 class TokenPairSchema(ma.Schema):
     access_token = ma.fields.String(required=True)
     refresh_token = ma.fields.String(required=True)
-    token_type = ma.fields.Constant("Bearer", required=True)
+    token_type = ma.fields.Constant("Bearer", required=True, metadata={"type": "string", "enum": ["Bearer"]})
     expires_in = ma.fields.Integer(required=True, metadata={"description": "seconds the access token lives"})
     access_expires_at = LocalDateTime(required=True)
     refresh_expires_at = LocalDateTime(required=True)

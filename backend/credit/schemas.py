@@ -7,6 +7,7 @@ from backend.credit.rubric import CATEGORIES, HONOUR_VALIDITY_DAYS, SEVERITIES
 from backend.credit.service import shown_status
 from backend.data.import_files import request_body
 from backend.ratings.schemas import HouseholdStatusSchema
+from backend.web.bodies import MIB
 from backend.web.schemas import AwareDateTime, IdNumber, LocalDateTime, QuerySchema, StrictSchema
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,39}$", error="letters, digits, '.', '_' or '-' (2–40)")
@@ -26,7 +27,8 @@ class RubricItemSchema(ma.Schema):
     repairable = ma.fields.Boolean(required=True)
     annual_cap = ma.fields.Integer(allow_none=True)
     caps_stars_at = ma.fields.Integer(allow_none=True)
-    town = ma.fields.Function(lambda item: item.town.name if item.town else None, allow_none=True)
+    town = ma.fields.Function(lambda item: item.town.name if item.town else None, allow_none=True,
+                              metadata={"type": "string", "description": "null for a city-wide item"})
     active = ma.fields.Boolean(required=True)
 
 
@@ -183,5 +185,9 @@ class EventImportResultSchema(ma.Schema):
         "description": "penalty notices queued for bound residents"})
 
 
+# What a CSV header must name; note is optional.
+EVENT_IMPORT_COLUMNS = ("id_number", "rubric_code", "occurred_at", "source", "source_ref")
+# A department's monthly file of a million events is about 100 MB; it is read as it arrives.
+EVENT_IMPORT_LIMIT = 256 * MIB
 EVENT_IMPORT_BODY = request_body("Up to 256 MiB. Fields: id_number, rubric_code, occurred_at (ISO 8601 with "
-                                 "offset), source, source_ref, note (optional).")
+                                 "offset), source, source_ref, note (optional).", EVENT_IMPORT_COLUMNS)

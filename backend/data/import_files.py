@@ -11,19 +11,21 @@ from typing import BinaryIO, NamedTuple
 
 from flask import request
 
-from backend.web.errors import DomainError, InvalidInput
+from backend.i18n import _
+from backend.web.bodies import undecodable_fields
+from backend.web.errors import InvalidInput, UnsupportedMediaType
 
 CSV_TYPES = ("text/csv", "application/csv")
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
+NOT_UTF8 = "the file must be UTF-8 text"
 
 
 class UnsupportedFormat(ValueError):
     """The body is neither CSV nor NDJSON."""
 
 
-class UnsupportedMediaType(DomainError):
-    status = 415
-    reason = "unsupported_media_type"
+class ColumnsMissing(InvalidInput):
+    reason = "columns_missing"
 
 
 class Row(NamedTuple):
@@ -32,17 +34,22 @@ class Row(NamedTuple):
     error: str | None = None
 
 
-def request_body(description: str) -> dict:
-    """The OpenAPI request body of an import endpoint: the file itself, or a multipart upload."""
+def request_body(description: str, columns: Iterable[str]) -> dict:
+    """The OpenAPI request body of an import endpoint: the file itself, or a multipart upload. The CSV
+    example is the header a file must start with (``columns``, the required ones)."""
     return {
         "required": True,
         "description": "The file itself (CSV with a header row, or NDJSON), or a multipart upload with field "
                        f"`file`. {description}",
         "content": {
-            "text/csv": {"schema": {"type": "string"}},
+            "text/csv": {"schema": {"type": "string"}, "example": ",".join(columns) + "\n"},
             "application/x-ndjson": {"schema": {"type": "string"}},
-            "multipart/form-data": {"schema": {"type": "object", "required": ["file"],
-                                               "properties": {"file": {"type": "string", "format": "binary"}}}},
+            "multipart/form-data": {
+                "schema": {"type": "object", "required": ["file"],
+                           "properties": {"file": {"type": "string", "format": "binary"}}},
+                # The file part is told CSV or NDJSON by its type (or by a name ending .csv/.ndjson/.jsonl).
+                "encoding": {"file": {"contentType": ", ".join(CSV_TYPES[:1] + NDJSON_TYPES[:1])}},
+            },
         },
     }
 
@@ -56,31 +63,48 @@ def detect_format(content_type: str | None, filename: str | None = None) -> str:
     raise UnsupportedFormat("send text/csv (with a header row) or application/x-ndjson")
 
 
-def read_rows(data: bytes | BinaryIO, file_format: str) -> Iterator[Row]:
+def read_rows(data: bytes | BinaryIO, file_format: str, columns: Iterable[str] = ()) -> Iterator[Row]:
     """The rows of a whole file (decoded at once), or of a stream (decoded as it is read, so a body of
-    hundreds of megabytes never sits in memory; a decoding error then surfaces while rows are read)."""
+    hundreds of megabytes never sits in memory; a decoding error then surfaces while rows are read).
+
+    A CSV header must name ``columns``: that is checked at once, before any row is read, so a body that
+    is no such file at all (``1``) is refused (422 ``columns_missing``) rather than read as no rows."""
+    csv_file = file_format == "csv"
     if isinstance(data, bytes | bytearray):
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise UnsupportedFormat("the file must be UTF-8 text") from exc
-        yield from (_csv_rows(io.StringIO(text, newline="")) if file_format == "csv"
-                    else _ndjson_rows(text.splitlines()))
-        return
+            raise UnsupportedFormat(NOT_UTF8) from exc
+        return _csv_rows(io.StringIO(text, newline=""), columns) if csv_file else _ndjson_rows(text.splitlines())
     # newline="" as the csv module requires: a bare \r is then a line break, not a "new-line character
     # seen in unquoted field" error.
-    stream = io.TextIOWrapper(data, encoding="utf-8-sig", newline="" if file_format == "csv" else None)
+    stream = io.TextIOWrapper(data, encoding="utf-8-sig", newline="" if csv_file else None)
     try:
-        yield from (_csv_rows(stream) if file_format == "csv" else _ndjson_rows(stream))
+        rows = _csv_rows(stream, columns) if csv_file else _ndjson_rows(stream)
     except UnicodeDecodeError as exc:
-        raise UnsupportedFormat("the file must be UTF-8 text") from exc
+        stream.detach()
+        raise UnsupportedFormat(NOT_UTF8) from exc
+    except Exception:
+        stream.detach()
+        raise
+    return _detached_at_end(stream, rows)
+
+
+def _detached_at_end(stream: io.TextIOWrapper, rows: Iterator[Row]) -> Iterator[Row]:
+    # Detached, not closed: the request's own stream is the server's to close. A decoding error this far
+    # in ends the import (the service's transaction with it), as the whole file's would have.
+    try:
+        yield from rows
+    except UnicodeDecodeError as exc:
+        raise UnsupportedMediaType(NOT_UTF8) from exc
     finally:
         stream.detach()
 
 
-def uploaded_rows(*, stream: bool = False) -> Iterator[Row]:
+def uploaded_rows(columns: Iterable[str] = (), *, stream: bool = False) -> Iterator[Row]:
     """The rows of an import request: the body itself, or the multipart field ``file`` (CSV or NDJSON by
-    content type, or by the file's name). ``stream`` reads them as they arrive."""
+    content type, or by the file's name). ``columns`` are the ones a CSV header must name; ``stream``
+    reads the rows as they arrive."""
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
@@ -92,27 +116,52 @@ def uploaded_rows(*, stream: bool = False) -> Iterator[Row]:
         data = None
     try:
         file_format = detect_format(content_type, filename)
+        if data is None:
+            data = request.stream if stream else request.get_data()
+        return read_rows(data, file_format, columns)
     except UnsupportedFormat as exc:
         raise UnsupportedMediaType(str(exc)) from exc
-    if data is None:
-        data = request.stream if stream else request.get_data()
-    return read_rows(data, file_format)
 
 
-def _csv_rows(text: Iterable[str]) -> Iterator[Row]:
+def _csv_rows(text: Iterable[str], columns: Iterable[str]) -> Iterator[Row]:
+    """Reads the header at once (to check it), the rows as they are asked for."""
     reader = csv.reader(text)
-    header = None
-    for values in reader:
-        line = reader.line_num
-        if header is None:
-            header = [name.strip().lower() for name in values]
+    try:
+        header = [name.strip().lower() for name in next(reader, [])]
+    except csv.Error:
+        header = []
+    missing = [name for name in columns if name not in header]
+    if missing:
+        raise ColumnsMissing(str(_("the first line must be a header naming the columns; missing: %(columns)s",
+                                   columns=", ".join(missing))), field="file")
+    return _csv_records(reader, header)
+
+
+def _csv_records(reader, header: list[str]) -> Iterator[Row]:
+    while True:
+        try:
+            values = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            # The csv module gives up on the line (in practice: a field over its size limit) and goes on
+            # with the next one. Inside a quoted field that spans lines, what follows may be misread:
+            # those lines are reported by line like any other.
+            yield Row(reader.line_num, None, _csv_problem(exc))
             continue
+        line = reader.line_num
         if not any(value.strip() for value in values):
             continue
         if len(values) != len(header):
             yield Row(line, None, f"expected {len(header)} columns, found {len(values)}")
             continue
         yield Row(line, {name: value.strip() for name, value in zip(header, values, strict=True)})
+
+
+def _csv_problem(error: csv.Error) -> str:
+    if "field larger than field limit" in str(error):
+        return str(_("a field is longer than %(limit)s characters", limit=csv.field_size_limit()))
+    return str(_("this line cannot be read as CSV: %(problem)s", problem=str(error)))
 
 
 def _ndjson_rows(lines: Iterable[str]) -> Iterator[Row]:
@@ -126,5 +175,10 @@ def _ndjson_rows(lines: Iterable[str]) -> Iterator[Row]:
             continue
         if not isinstance(value, dict):
             yield Row(line, None, "each line must be a JSON object")
+            continue
+        undecodable = undecodable_fields(value)
+        if undecodable:
+            names = ", ".join(".".join(str(part) for part in path) for path in undecodable)
+            yield Row(line, None, str(_("not valid Unicode text (a lone surrogate) in: %(fields)s", fields=names)))
             continue
         yield Row(line, {str(k).lower(): (v.strip() if isinstance(v, str) else v) for k, v in value.items()})

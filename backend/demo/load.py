@@ -330,10 +330,59 @@ def load_if_empty() -> bool:
 
 
 def sign_in_help() -> str:
+    """How to sign in to the demo just loaded."""
     path = _credentials_path()
     if not path.exists():
         return "No demo credentials on this machine (the database was not filled by `flask demo load`)."
+    return _help_text(json.loads(path.read_text()))
+
+
+def current_sign_in_help() -> str:
+    """The demo sign-ins that still work in a database the demo filled earlier; the ones changed since
+    (a password reset, a disabled account, a revoked key, an unbinding) are named, not shown."""
+    path = _credentials_path()
+    if not path.exists():
+        return ("The database already holds data that `flask demo load` did not put there on this machine: "
+                "no demo sign-ins to show.")
     saved = json.loads(path.read_text())
+    changed = _drop_changed(saved)
+    text = "Demo data was loaded before. The demo sign-ins that still work:\n" + _help_text(saved)
+    if changed:
+        text += "\nChanged since the demo was loaded (no longer shown): " + ", ".join(changed)
+    return text
+
+
+def _drop_changed(saved: dict) -> list[str]:
+    from backend.auth.passwords import verify_password
+    from backend.verifiers.service import principal_from_api_key
+    from backend.web.errors import DomainError
+
+    changed = []
+    for username, password in list(saved.get("staff", {}).items()):
+        member = db.session.scalar(select(StaffMember).where(StaffMember.username == username))
+        if member is None or not member.active or not verify_password(member.password_hash, password):
+            changed.append(f"staff {username}")
+            del saved["staff"][username]
+    demo_residents = saved.get("residents")
+    if demo_residents:
+        bound = db.session.scalar(select(WeChatAccount).where(
+            WeChatAccount.openid == DevelopmentExchanger.openid_for(demo_residents["bound"]["code"][len("dev-"):])))
+        unbound = residents_service.find_by_id_number(demo_residents["unbound"]["id_number"])
+        taken = unbound is not None and db.session.scalar(
+            select(func.count()).select_from(WeChatAccount).where(WeChatAccount.resident_id == unbound.id))
+        if bound is None or bound.resident_id is None or unbound is None or taken:
+            changed.append("the demo residents' binding")
+            del saved["residents"]
+    if saved.get("bank_api_key"):
+        try:
+            principal_from_api_key(saved["bank_api_key"])
+        except DomainError:
+            changed.append("the bank system's API key")
+            del saved["bank_api_key"]
+    return changed
+
+
+def _help_text(saved: dict) -> str:
     lines = ["Demo sign-in (POST /api/v1/auth/staff-login):"]
     for entry in DEMO_STAFF:
         password = saved.get("staff", {}).get(entry["username"])

@@ -31,8 +31,12 @@ class Health(MethodView):
     @blp.public(limited=False)
     @blp.response(200, HealthSchema)
     @blp.alt_response(503, schema=HealthSchema, description="The database or Redis is unreachable")
+    @blp.doc(operationId="get_health")
     def get(self):
-        """Database and Redis state; 503 when either is down"""
+        """Health
+
+        The state of the database and Redis; 503 when either is down.
+        """
         shared = store()
         database = "ok" if _database_ok() else "unavailable"
         redis_state = "embedded" if shared.embedded else ("ok" if shared.ping() else "unavailable")

@@ -17,7 +17,11 @@ class MyQueryRecords(MethodView):
     @blp.access(RESIDENT)
     @blp.response(200, QueryRecordSchema(many=True))
     @blp.paginate()
+    @blp.doc(operationId="list_my_query_records")
     def get(self, pagination_parameters):
-        """Every read of my credit by someone else, newest first"""
+        """Who read my credit
+
+        Every read of my credit by someone other than me (verifier, department or office), newest first.
+        """
         resident = bound_resident(current_principal())
         return paginate(service.for_resident(resident.id), pagination_parameters)

@@ -16,8 +16,12 @@ class Villages(MethodView):
     @public_blp.arguments(VillageQuery, location="query")
     @public_blp.response(200, VillageRatingSchema(many=True))
     @public_blp.paginate()
+    @public_blp.doc(operationId="list_villages")
     def get(self, query, pagination_parameters):
-        """Villages and communities with their households, credit households and rating, by town and name"""
+        """Villages and their ratings
+
+        Villages and communities with their households, credit households and rating, by town and name, as counts.
+        """
         rows, pagination_parameters.item_count = service.villages(
             town=query.get("town"), page=pagination_parameters.page, page_size=pagination_parameters.page_size)
         return rows
@@ -28,8 +32,12 @@ class Towns(MethodView):
     @public_blp.public()
     @public_blp.response(200, TownRatingSchema(many=True))
     @public_blp.paginate()
+    @public_blp.doc(operationId="list_towns")
     def get(self, pagination_parameters):
-        """Towns and streets with their villages, credit villages, households and rating"""
+        """Towns and their ratings
+
+        Towns and streets with their villages, credit villages, households and rating, as counts.
+        """
         rows, pagination_parameters.item_count = service.towns(page=pagination_parameters.page,
                                                                 page_size=pagination_parameters.page_size)
         return rows

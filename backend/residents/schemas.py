@@ -2,6 +2,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from backend.data.import_files import request_body
+from backend.web.bodies import MIB
 from backend.web.schemas import IdNumber, QuerySchema, StrictSchema
 
 
@@ -34,5 +35,8 @@ class AdminUnbindSchema(StrictSchema):
     reason = ma.fields.String(required=True, validate=validate.Length(2, 500))
 
 
-IMPORT_BODY = request_body("Fields: name, id_number, phone (optional), town, village, household_no, "
-                           "status (active | moved | deceased, default active).")
+# What a CSV header must name; phone and status are optional.
+IMPORT_COLUMNS = ("name", "id_number", "town", "village", "household_no")
+IMPORT_LIMIT = 64 * MIB
+IMPORT_BODY = request_body("Up to 64 MiB. Fields: name, id_number, phone (optional), town, village, household_no, "
+                           "status (active | moved | deceased, default active).", IMPORT_COLUMNS)

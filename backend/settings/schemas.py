@@ -2,12 +2,21 @@ import marshmallow as ma
 
 from backend.settings.defaults import SETTINGS
 
+# A setting's value by its type: integer, fraction (a number from 0 to 1) or list (working-day overrides).
+SETTING_VALUE = {"anyOf": [
+    {"type": "integer"},
+    {"type": "number"},
+    {"type": "array", "items": {"type": "object", "required": ["date", "working"], "properties": {
+        "date": {"type": "string", "format": "date"}, "working": {"type": "boolean"},
+        "name": {"type": "string", "maxLength": 50}}}},
+]}
+
 
 class SettingSchema(ma.Schema):
     key = ma.fields.String(required=True)
-    type = ma.fields.String(required=True)
-    value = ma.fields.Raw(required=True, allow_none=True)
-    default = ma.fields.Raw(required=True, allow_none=True)
+    type = ma.fields.String(required=True, metadata={"enum": sorted({s.type for s in SETTINGS.values()})})
+    value = ma.fields.Raw(required=True, metadata=SETTING_VALUE)
+    default = ma.fields.Raw(required=True, metadata=SETTING_VALUE)
     description = ma.fields.String(required=True)
     changed = ma.fields.Boolean(required=True)
 

@@ -22,16 +22,24 @@ class StaffCollection(MethodView):
     @blp.arguments(StaffListQuery, location="query")
     @blp.response(200, StaffSchema(many=True))
     @blp.paginate()
+    @blp.doc(operationId="list_staff")
     def get(self, query, pagination_parameters):
-        """List staff accounts"""
+        """Staff accounts
+
+        Admins, reviewers and departments, with their roles and permissions.
+        """
         return paginate(service.list_staff(**query), pagination_parameters)
 
     @blp.access(ADMIN)
     @blp.arguments(StaffCreateSchema)
     @blp.response(201, StaffSchema)
     @blp.alt_response(409, response="CONFLICT")
+    @blp.doc(operationId="create_staff")
     def post(self, data):
-        """Create a staff account (admin, reviewer, or department tied to its source)"""
+        """Create a staff account
+
+        An admin, a reviewer, or a department tied to its source name. The username must be new (409 otherwise).
+        """
         return service.create_staff(current_principal(), **data)
 
 
@@ -40,16 +48,24 @@ class StaffItem(MethodView):
     @blp.access(ADMIN)
     @blp.response(200, StaffSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.doc(operationId="get_staff")
     def get(self, staff_id):
-        """One staff account"""
+        """One staff account
+
+        The account with its role, source and permissions.
+        """
         return service.get_staff(staff_id)
 
     @blp.access(ADMIN)
     @blp.arguments(StaffUpdateSchema)
     @blp.response(200, StaffSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.doc(operationId="update_staff")
     def patch(self, data, staff_id):
-        """Rename a staff member or reset their password (ends their sign-ins)"""
+        """Rename a staff member or reset their password
+
+        A new password ends every sign-in of the account.
+        """
         return service.update_staff(current_principal(), staff_id, **data)
 
 
@@ -59,8 +75,12 @@ class StaffDisable(MethodView):
     @blp.response(200, StaffSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(409, response="CONFLICT")
+    @blp.doc(operationId="disable_staff")
     def post(self, staff_id):
-        """Disable a staff account; its tokens stop working at once"""
+        """Disable a staff account
+
+        The account's tokens stop working at once; it cannot sign in until enabled again.
+        """
         return service.set_active(current_principal(), staff_id, False)
 
 
@@ -69,8 +89,12 @@ class StaffEnable(MethodView):
     @blp.access(ADMIN)
     @blp.response(200, StaffSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.doc(operationId="enable_staff")
     def post(self, staff_id):
-        """Re-enable a disabled staff account"""
+        """Enable a disabled staff account
+
+        The account can sign in again.
+        """
         return service.set_active(current_principal(), staff_id, True)
 
 
@@ -80,8 +104,12 @@ class StaffPermissions(MethodView):
     @blp.arguments(PermissionSchema)
     @blp.response(200, StaffSchema)
     @blp.alt_response(404, response="NOT_FOUND")
+    @blp.doc(operationId="grant_staff_permission")
     def post(self, data, staff_id):
-        """Grant a named permission"""
+        """Grant a named permission
+
+        Permissions such as reports:identity and rewards:pay come on top of the role; granting one is recorded.
+        """
         return service.grant(current_principal(), staff_id, data["permission"])
 
 
@@ -91,6 +119,10 @@ class StaffPermissionItem(MethodView):
     @blp.response(200, StaffSchema)
     @blp.alt_response(404, response="NOT_FOUND")
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    @blp.doc(operationId="revoke_staff_permission")
     def delete(self, staff_id, permission):
-        """Revoke a named permission"""
+        """Revoke a named permission
+
+        Takes effect from the account's next request; revoking is recorded.
+        """
         return service.revoke(current_principal(), staff_id, permission)

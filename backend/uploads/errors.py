@@ -1,12 +1,10 @@
 """The refusals of uploads (SPEC §5), each with its status and reason word."""
 
 from backend.i18n import _
-from backend.web.errors import Conflict, DomainError, InvalidInput, NotFound
+from backend.web.errors import Conflict, DomainError, InvalidInput, NotFound, UnsupportedMediaType
 
 
-class UnsupportedFile(DomainError):
-    status = 415
-    reason = "unsupported_media_type"
+class UnsupportedFile(UnsupportedMediaType):
     message = _("Send a JPEG or PNG photo or a PDF document.")
 
 

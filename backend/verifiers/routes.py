@@ -47,16 +47,25 @@ class Verifiers(MethodView):
     @admin_blp.arguments(VerifierQuery, location="query")
     @admin_blp.response(200, VerifierSchema(many=True))
     @admin_blp.paginate()
+    @admin_blp.doc(operationId="list_verifiers")
     def get(self, query, pagination_parameters):
-        """Verifiers, filtered by kind, town and status"""
+        """Verifiers
+
+        Merchants, banks and organisations, filtered by kind, town and status.
+        """
         return paginate(service.list_verifiers(**query), pagination_parameters)
 
     @admin_blp.access(ADMIN)
     @admin_blp.arguments(VerifierCreateSchema)
     @admin_blp.response(201, VerifierSchema)
     @admin_blp.alt_response(409, response="CONFLICT")
+    @admin_blp.doc(operationId="create_verifier")
     def post(self, data):
-        """Register a merchant, bank or organisation (valid USCC required)"""
+        """Register a verifier
+
+        A merchant, bank or organisation with a valid unified social credit code (USCC); a USCC already registered is
+        409.
+        """
         return service.create_verifier(current_principal(), **data)
 
 
@@ -65,16 +74,24 @@ class VerifierItem(MethodView):
     @admin_blp.access(ADMIN)
     @admin_blp.response(200, VerifierSchema)
     @admin_blp.alt_response(404, response="NOT_FOUND")
+    @admin_blp.doc(operationId="get_verifier")
     def get(self, verifier_id):
-        """One verifier"""
+        """One verifier
+
+        The verifier with its kind, town, address and status.
+        """
         return service.get_verifier(verifier_id)
 
     @admin_blp.access(ADMIN)
     @admin_blp.arguments(VerifierUpdateSchema)
     @admin_blp.response(200, VerifierSchema)
     @admin_blp.alt_response(404, response="NOT_FOUND")
+    @admin_blp.doc(operationId="update_verifier")
     def patch(self, data, verifier_id):
-        """Correct a verifier's name, town or address"""
+        """Correct a verifier
+
+        Name, town or address; the USCC and kind stay.
+        """
         return service.update_verifier(current_principal(), verifier_id, data)
 
 
@@ -84,8 +101,13 @@ class VerifierSuspend(MethodView):
     @admin_blp.arguments(ReasonSchema)
     @admin_blp.response(200, VerifierSchema)
     @admin_blp.alt_response(404, response="NOT_FOUND")
+    @admin_blp.doc(operationId="suspend_verifier")
     def post(self, data, verifier_id):
-        """Suspend a verifier: its operators and keys are refused from their next request"""
+        """Suspend a verifier
+
+        Its operators and API keys are refused from their next request (403 verifier_suspended); the reason is
+        recorded.
+        """
         return service.set_status(current_principal(), verifier_id, "suspended", data["reason"])
 
 
@@ -95,8 +117,12 @@ class VerifierReinstate(MethodView):
     @admin_blp.arguments(ReasonSchema)
     @admin_blp.response(200, VerifierSchema)
     @admin_blp.alt_response(404, response="NOT_FOUND")
+    @admin_blp.doc(operationId="reinstate_verifier")
     def post(self, data, verifier_id):
-        """Reinstate a suspended verifier"""
+        """Reinstate a suspended verifier
+
+        Its operators and API keys work again.
+        """
         return service.set_status(current_principal(), verifier_id, "active", data["reason"])
 
 
@@ -106,8 +132,13 @@ class VerifierInvites(MethodView):
     @admin_blp.response(201, InviteSchema)
     @admin_blp.alt_response(404, response="NOT_FOUND")
     @admin_blp.alt_response(409, response="CONFLICT")
+    @admin_blp.doc(operationId="create_verifier_invite")
     def post(self, verifier_id):
-        """A one-time invite code for the verifier's staff (expires after the set days)"""
+        """Invite an operator
+
+        A one-time invite code for the verifier's staff; they redeem it after their WeChat sign-in. It expires after
+        the days the settings say.
+        """
         code, invite = service.create_invite(current_principal(), verifier_id)
         return {"invite_code": code, "expires_at": invite.expires_at}
 
@@ -118,8 +149,12 @@ class VerifierOperators(MethodView):
     @admin_blp.response(200, OperatorSchema(many=True))
     @admin_blp.paginate()
     @admin_blp.alt_response(404, response="NOT_FOUND")
+    @admin_blp.doc(operationId="list_verifier_operators")
     def get(self, verifier_id, pagination_parameters):
-        """The verifier's operators, past ones included"""
+        """A verifier's operators
+
+        Current and past operators of the verifier.
+        """
         return paginate(service.list_operators(verifier_id), pagination_parameters)
 
 
@@ -128,8 +163,12 @@ class VerifierOperator(MethodView):
     @admin_blp.access(ADMIN)
     @admin_blp.response(200, OperatorSchema)
     @admin_blp.alt_response(404, response="NOT_FOUND")
+    @admin_blp.doc(operationId="remove_verifier_operator")
     def delete(self, verifier_id, operator_id):
-        """Remove an operator; their next request is refused"""
+        """Remove an operator
+
+        The operator's next request is refused.
+        """
         return service.remove_operator(current_principal(), verifier_id, operator_id)
 
 
@@ -139,8 +178,12 @@ class VerifierApiKeys(MethodView):
     @admin_blp.response(200, ApiKeySchema(many=True))
     @admin_blp.paginate()
     @admin_blp.alt_response(404, response="NOT_FOUND")
+    @admin_blp.doc(operationId="list_verifier_api_keys")
     def get(self, verifier_id, pagination_parameters):
-        """The verifier's API keys (prefix, created, last used, revoked)"""
+        """A verifier's API keys
+
+        Prefix, creation, last use and revocation of each key; the keys themselves are never shown again.
+        """
         return paginate(service.list_api_keys(verifier_id), pagination_parameters)
 
     @admin_blp.access(ADMIN)
@@ -148,8 +191,12 @@ class VerifierApiKeys(MethodView):
     @admin_blp.response(201, NewApiKeySchema)
     @admin_blp.alt_response(404, response="NOT_FOUND")
     @admin_blp.alt_response(409, response="CONFLICT")
+    @admin_blp.doc(operationId="create_verifier_api_key")
     def post(self, data, verifier_id):
-        """A new API key for a bank's system, shown this once"""
+        """Create an API key for a bank's system
+
+        The key is in this answer only; it is stored hashed. The bank's system sends it as the X-API-Key header.
+        """
         key, row = service.create_api_key(current_principal(), verifier_id, data.get("label"))
         return {"api_key": key, **{name: getattr(row, name) for name in
                                    ("id", "prefix", "label", "created_at", "last_used_at", "revoked_at")}}
@@ -160,8 +207,12 @@ class VerifierApiKey(MethodView):
     @admin_blp.access(ADMIN)
     @admin_blp.response(200, ApiKeySchema)
     @admin_blp.alt_response(404, response="NOT_FOUND")
+    @admin_blp.doc(operationId="revoke_verifier_api_key")
     def delete(self, verifier_id, key_id):
-        """Revoke an API key; it is refused from the next request"""
+        """Revoke an API key
+
+        The key is refused from the next request.
+        """
         return service.revoke_api_key(current_principal(), verifier_id, key_id)
 
 
@@ -173,8 +224,13 @@ class RedeemInvite(MethodView):
     @redeem_blp.alt_response(404, response="NOT_FOUND")
     @redeem_blp.alt_response(409, response="CONFLICT")
     @redeem_blp.alt_response(410, response="GONE")
+    @redeem_blp.doc(operationId="redeem_verifier_invite")
     def post(self, data):
-        """Join a verifier as an operator with an admin's invite code (a resident keeps their role)"""
+        """Join a verifier as an operator
+
+        Redeems an admin's one-time invite code with this WeChat sign-in; a resident keeps their role. Attempts are
+        limited per account.
+        """
         principal = current_principal()
         operator = service.redeem_invite(principal.id, data["invite_code"])
         roles = sorted({*principal.roles, OPERATOR})
@@ -190,15 +246,24 @@ class MerchantOffers(MethodView):
     @merchant_blp.access(OPERATOR)
     @merchant_blp.response(200, OfferSchema(many=True))
     @merchant_blp.paginate()
+    @merchant_blp.doc(operationId="list_my_offers")
     def get(self, pagination_parameters):
-        """My verifier's offers"""
+        """My verifier's offers
+
+        Current, future and withdrawn offers of the operator's verifier.
+        """
         return paginate(service.own_offers(_verifier_id()), pagination_parameters)
 
     @merchant_blp.access(OPERATOR)
     @merchant_blp.arguments(OfferCreateSchema)
     @merchant_blp.response(201, OfferSchema)
+    @merchant_blp.doc(operationId="create_offer")
     def post(self, data):
-        """Publish an offer for residents with at least min_stars"""
+        """Publish an offer
+
+        An offer for residents with at least min_stars, valid between valid_from and valid_to, optionally limited per
+        resident and month.
+        """
         return service.create_offer(current_principal(), _verifier_id(), **data)
 
 
@@ -208,15 +273,23 @@ class MerchantOffer(MethodView):
     @merchant_blp.arguments(OfferUpdateSchema)
     @merchant_blp.response(200, OfferSchema)
     @merchant_blp.alt_response(404, response="NOT_FOUND")
+    @merchant_blp.doc(operationId="update_offer")
     def patch(self, data, offer_id):
-        """Change one of my verifier's offers"""
+        """Change an offer
+
+        Change one of my verifier's offers.
+        """
         return service.update_offer(current_principal(), _verifier_id(), offer_id, data)
 
     @merchant_blp.access(OPERATOR)
     @merchant_blp.response(204)
     @merchant_blp.alt_response(404, response="NOT_FOUND")
+    @merchant_blp.doc(operationId="withdraw_offer")
     def delete(self, offer_id):
-        """Withdraw one of my verifier's offers"""
+        """Withdraw an offer
+
+        The offer leaves the public list and can no longer be redeemed.
+        """
         service.withdraw_offer(current_principal(), _verifier_id(), offer_id)
 
 
@@ -226,6 +299,10 @@ class PublicOffers(MethodView):
     @public_blp.arguments(PublicOfferQuery, location="query")
     @public_blp.response(200, PublicOfferSchema(many=True))
     @public_blp.paginate()
+    @public_blp.doc(operationId="list_public_offers")
     def get(self, query, pagination_parameters):
-        """Current offers of active verifiers, filtered by town, verifier kind and stars"""
+        """Offers
+
+        Current offers of active verifiers, filtered by town, verifier kind and minimum stars.
+        """
         return paginate(service.public_offers(**query), pagination_parameters)

@@ -10,7 +10,7 @@ class VerifierSchema(ma.Schema):
     name = ma.fields.String(required=True)
     kind = ma.fields.String(required=True, metadata={"enum": list(VERIFIER_KINDS)})
     uscc = ma.fields.String(required=True)
-    town = ma.fields.Function(lambda verifier: verifier.town.name, required=True)
+    town = ma.fields.String(attribute="town.name", required=True)
     address = ma.fields.String(required=True)
     status = ma.fields.String(required=True, metadata={"enum": ["active", "suspended"]})
     status_reason = ma.fields.String(allow_none=True)
@@ -93,11 +93,18 @@ class OfferSchema(ma.Schema):
     quota_per_resident = ma.fields.Integer(allow_none=True, metadata={"description": "per calendar month"})
 
 
+class OfferVerifierSchema(ma.Schema):
+    """The verifier behind a public offer."""
+
+    id = ma.fields.Integer(required=True)
+    name = ma.fields.String(required=True)
+    kind = ma.fields.String(required=True, metadata={"enum": list(VERIFIER_KINDS)})
+    town = ma.fields.String(attribute="town.name", required=True)
+    address = ma.fields.String(required=True)
+
+
 class PublicOfferSchema(OfferSchema):
-    verifier = ma.fields.Function(lambda offer: {"id": offer.verifier.id, "name": offer.verifier.name,
-                                                 "kind": offer.verifier.kind, "town": offer.verifier.town.name,
-                                                 "address": offer.verifier.address},
-                                  required=True, metadata={"type": "object"})
+    verifier = ma.fields.Nested(OfferVerifierSchema, required=True)
 
 
 class OfferCreateSchema(StrictSchema):

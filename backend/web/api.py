@@ -5,10 +5,12 @@ import logging
 import flask_smorest
 import marshmallow as ma
 from flask import request
+from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from backend.data.types import MAX_DB_INTEGER
-from backend.web.access import AccessRule, guarded
+from backend.web import bodies, openapi
+from backend.web.access import SIGNED_IN_ROLES, VERIFIER_SYSTEM, AccessRule, guarded
 from backend.web.errors import DomainError, default_reason
 
 log = logging.getLogger(__name__)
@@ -50,7 +52,10 @@ class Api(flask_smorest.Api):
     def init_app(self, app, *, spec_kwargs=None):
         app.url_map.converters["int"] = DatabaseIntegerConverter
         app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
+        app.config["MAX_CONTENT_LENGTH"] = bodies.DEFAULT_LIMIT
+        app.before_request(bodies.enforce_limit)
         super().init_app(app, spec_kwargs=spec_kwargs)
+        openapi.init_api(self)
 
     def _register_error_handlers(self):
         super()._register_error_handlers()
@@ -63,6 +68,8 @@ class Api(flask_smorest.Api):
 
     def handle_http_exception(self, error):
         payload, code, headers = super().handle_http_exception(error)
+        if isinstance(error, MethodNotAllowed) and error.valid_methods:
+            headers = {**(headers or {}), "Allow": ", ".join(sorted(error.valid_methods))}
         data = getattr(error, "data", None) or {}
         payload["reason"] = data.get("reason") or getattr(error, "reason", None) or default_reason(code)
         if "message" not in payload:
@@ -93,8 +100,12 @@ def _field_names(errors: dict) -> list[str]:
 class Blueprint(flask_smorest.Blueprint):
     """A flask-smorest blueprint whose views each state who may call them."""
 
+    ARGUMENTS_PARSER = bodies.Parser()
+
     def arguments(self, schema, *, location="json", **kwargs):
-        """Also document the 400 of a JSON body that is not JSON at all (webargs' "Invalid JSON body").
+        """Also document what every JSON body may answer before its schema is read: 400 for a body that is
+        not JSON at all (webargs' "Invalid JSON body"), 413 over the body limit, 415 when it is not sent
+        as JSON (``backend.web.bodies``).
 
         Unknown query parameters are refused, not silently dropped: a filter the endpoint does not know
         (say an ID number that belongs in a body) must not answer with an unfiltered list.
@@ -104,7 +115,23 @@ class Blueprint(flask_smorest.Blueprint):
         decorator = super().arguments(schema, location=location, **kwargs)
         if location != "json":
             return decorator
-        return lambda view: self.alt_response(400, response="BAD_REQUEST")(decorator(view))
+
+        def documented(view):
+            view = decorator(view)
+            for status, response in ((400, "BAD_REQUEST"), (413, "REQUEST_ENTITY_TOO_LARGE"),
+                                     (415, "UNSUPPORTED_MEDIA_TYPE")):
+                view = self.alt_response(status, response=response)(view)
+            return view
+
+        return documented
+
+    def body_limit(self, size: int):
+        """This view's own body limit in bytes, instead of ``bodies.DEFAULT_LIMIT`` (an import file)."""
+
+        def decorator(view):
+            return self.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")(bodies.limit(size)(view))
+
+        return decorator
 
     def access(self, *roles: str, permission: str | None = None):
         """Allow callers holding one of ``roles`` (and ``permission`` when given)."""
@@ -118,7 +145,10 @@ class Blueprint(flask_smorest.Blueprint):
             view = self.alt_response(403, response="FORBIDDEN")(view)
             # Wrong API keys are limited per address wherever one is sent, and each key has its limit.
             view = self.alt_response(429, response="TOO_MANY_REQUESTS")(view)
-            return self.doc(security=[{"bearer": []}])(view)
+            security = [{"bearer": []}] if rule.roles.intersection(SIGNED_IN_ROLES) else []
+            if VERIFIER_SYSTEM in rule.roles:
+                security.append({"api_key": []})
+            return self.doc(security=security)(view)
 
         return decorator
 
@@ -133,6 +163,10 @@ class Blueprint(flask_smorest.Blueprint):
             return self.doc(security=[])(view)
 
         return decorator
+
+
+    def _document_pagination_metadata(self, spec, resp_doc):
+        resp_doc.setdefault("headers", {})[self.PAGINATION_HEADER_NAME] = openapi.PAGINATION_HEADER
 
 
 def paginate(statement, pagination_parameters) -> list:

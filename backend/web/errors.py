@@ -93,6 +93,12 @@ class Conflict(DomainError):
     message = "This conflicts with what is already recorded."
 
 
+class UnsupportedMediaType(DomainError):
+    status = 415
+    reason = "unsupported_media_type"
+    message = "This content type is not accepted here."
+
+
 class RateLimited(DomainError):
     status = 429
     reason = "rate_limited"

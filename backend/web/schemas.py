@@ -91,6 +91,10 @@ def _has_nul(value) -> bool:
 class IdNumber(ma.fields.String):
     """An ID number (身份证号), checked and normalised (SPEC §2); the message never repeats the number."""
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("metadata", {}).setdefault("pattern", "^[0-9]{17}[0-9Xx]$")
+        super().__init__(*args, **kwargs)
+
     def _deserialize(self, value, attr, data, **kwargs):
         from backend.privacy.id_numbers import InvalidIdNumber, validate_id_number
 
