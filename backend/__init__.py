@@ -105,6 +105,7 @@ def _register_domains(app: Flask) -> None:
     from backend.auth import service as auth_service
     from backend.auth.routes import blp as auth_blp
     from backend.codes import routes as code_routes
+    from backend.console.routes import blp as console_blp
     from backend.credit import routes as credit_routes
     from backend.health.routes import blp as health_blp
     from backend.notices import models as _notice_models  # noqa: F401 - its table belongs to the schema
@@ -114,6 +115,7 @@ def _register_domains(app: Flask) -> None:
     from backend.settings.routes import blp as settings_blp
     from backend.staff import service as staff_service
     from backend.staff.routes import blp as staff_blp
+    from backend.staff.routes import me_blp as staff_me_blp
     from backend.verifiers import routes as verifier_routes
     from backend.web.access import API_KEY, register_principal_loader, register_token_checker
     from backend.web.docs import blp as docs_blp
@@ -129,11 +131,12 @@ def _register_domains(app: Flask) -> None:
     api = app.extensions["chengxin.api"]
     for blueprint in (health_blp, auth_blp, accounts_blp, verifier_routes.redeem_blp, query_records_blp,
                       credit_routes.me_blp, credit_routes.public_blp, verifier_routes.public_blp,
-                      verifier_routes.merchant_blp, staff_blp, residents_blp, credit_routes.admin_blp,
+                      verifier_routes.merchant_blp, staff_blp, staff_me_blp, residents_blp, credit_routes.admin_blp,
                       verifier_routes.admin_blp, settings_blp, audit_blp, code_routes.me_blp,
                       code_routes.verify_blp, code_routes.jwks_blp, rating_routes.public_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_blp)
+    app.register_blueprint(console_blp)
     guard_documentation_views(app)
 
 
