@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 run: $(STAMP)
 	CHENGXIN_ENV=development $(BIN)/flask db upgrade
 	CHENGXIN_ENV=development $(BIN)/flask demo load
+	@echo "Staff console: http://127.0.0.1:$(PORT)/console/  (sign in with a demo account above)"
 	@echo "API docs: http://127.0.0.1:$(PORT)/api/v1/docs"
 	CHENGXIN_ENV=development $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 

@@ -185,7 +185,7 @@ def sign_in_help() -> str:
     if not path.exists():
         return "No demo credentials on this machine (the database was not filled by `flask demo load`)."
     saved = json.loads(path.read_text())
-    lines = ["Demo sign-in (POST /api/v1/auth/staff-login):"]
+    lines = ["Demo staff sign-in (the console at /console/, or POST /api/v1/auth/staff-login):"]
     for entry in DEMO_STAFF:
         password = saved.get("staff", {}).get(entry["username"])
         if password:

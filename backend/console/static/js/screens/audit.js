@@ -15,6 +15,14 @@ function change(record) {
     record.after ? [h("div", { class: "muted" }, "修改后"), h("pre", {}, JSON.stringify(record.after, null, 2))] : null);
 }
 
+function actor(record) {
+  if (record.actor_kind === "system") return "系统";
+  if (record.actor_kind === "staff") return record.actor_name || `工作人员 #${record.actor_id}`;
+  if (record.actor_kind === "wechat") return `微信用户 #${record.actor_id}`;
+  if (record.actor_kind === "apikey") return `API 密钥 #${record.actor_id}`;
+  return `${record.actor_kind} #${record.actor_id ?? ""}`;
+}
+
 export default {
   path: "admin/audit",
   title: "审计记录",
@@ -25,16 +33,16 @@ export default {
     const list = listView({
       caption: "审计记录（最新在前）",
       filters: [
-        { name: "action", label: "操作", hint: "如 settings.update" },
-        { name: "object_type", label: "对象类型", hint: "如 rubric_item" },
-        { name: "object_id", label: "对象编号" },
+        { name: "action", label: "操作代码", placeholder: "如：settings.update" },
+        { name: "object_type", label: "对象类型", placeholder: "如：rubric_item" },
+        { name: "object_id", label: "对象编号", placeholder: "如：SF-05" },
         { name: "actor_id", label: "操作人编号", type: "number", min: 0 },
         { name: "since", label: "起始时间", type: "datetime" },
         { name: "until", label: "截止时间", type: "datetime" },
       ],
       columns: [
         { label: "时间", value: (record) => formatDateTime(record.at), className: "nowrap", rowHeader: true },
-        { label: "操作人", value: (record) => record.actor_name || (record.actor_kind === "system" ? "系统" : `${record.actor_kind} ${record.actor_id ?? ""}`) },
+        { label: "操作人", value: actor },
         { label: "操作", value: (record) => h("span", { title: record.action }, label(AUDIT_ACTIONS, record.action)) },
         { label: "对象", value: (record) => `${label(AUDIT_OBJECTS, record.object_type)}${record.object_id ? ` ${record.object_id}` : ""}` },
         { label: "内容", value: change },

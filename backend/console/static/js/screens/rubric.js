@@ -3,9 +3,9 @@
 import { api } from "../api.js";
 import { HONOUR_LEVELS, RUBRIC_CATEGORIES, RUBRIC_KINDS, SEVERITIES, label, options } from "../labels.js";
 import { button, flash, h, pageHead, tag } from "../ui/dom.js";
-import { asBoolean, asNumber, editor } from "../ui/editor.js";
+import { editor } from "../ui/editor.js";
 import { signed } from "../ui/format.js";
-import { form } from "../ui/form.js";
+import { asBoolean, asNumber, form } from "../ui/form.js";
 import { listView } from "../ui/table.js";
 
 const PATH = "/api/v1/admin/rubric-items";
@@ -92,7 +92,7 @@ export default {
       caption: "评定标准项目",
       filters: [
         { name: "category", label: "类别", type: "select", empty: "全部", options: options(RUBRIC_CATEGORIES) },
-        { name: "town", label: "镇街（本地项目）" },
+        { name: "town", label: "镇街（本地项目）", placeholder: "如：长泾镇" },
         { name: "include_retired", label: "包括已停用的项目", type: "checkbox" },
       ],
       columns: [

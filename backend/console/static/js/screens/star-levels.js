@@ -25,6 +25,7 @@ export default {
     const editorForm = form({
       fields: fields(),
       submitLabel: "保存星级",
+      columns: 2,
       labels: { levels: "星级" },
       onSubmit: (values) => api.put(PATH, {
         levels: ORDER.map((stars, index) => {

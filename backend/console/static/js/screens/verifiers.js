@@ -60,7 +60,7 @@ function renderList(main, { params, setParams }) {
     caption: "核验方",
     filters: [
       { name: "kind", label: "类型", type: "select", empty: "全部", options: options(VERIFIER_KINDS) },
-      { name: "town", label: "镇街" },
+      { name: "town", label: "镇街", placeholder: "如：长泾镇" },
       { name: "status", label: "状态", type: "select", empty: "全部", options: options(VERIFIER_STATUSES) },
     ],
     columns: [
@@ -162,7 +162,7 @@ async function renderOne(main, id) {
   const keys = listView({
     caption: "API 密钥（银行系统）",
     columns: [
-      { label: "前缀", value: (key) => h("code", {}, key.prefix), rowHeader: true },
+      { label: "前缀", value: (key) => h("code", {}, `${key.prefix}…`), rowHeader: true },
       { label: "用途", value: (key) => key.label || "—" },
       { label: "创建时间", value: (key) => formatDateTime(key.created_at), className: "nowrap" },
       { label: "最近使用", value: (key) => formatDateTime(key.last_used_at) || "从未", className: "nowrap" },
@@ -181,8 +181,9 @@ async function renderOne(main, id) {
     }, { kind: "danger", small: true, "aria-label": `吊销密钥 ${key.prefix}` })]),
   });
   const keyForm = form({
-    fields: [{ name: "label", label: "新密钥的用途", hint: "如“信贷审批系统”，便于日后轮换时辨认" }],
+    fields: [{ name: "label", label: "新密钥的用途", placeholder: "如：信贷审批系统" }],
     submitLabel: "创建 API 密钥",
+    layout: "inline",
     onSubmit: (values) => api.post(`${base}/api-keys`, values),
     onSuccess: (created) => {
       keyForm.reset();

@@ -3,9 +3,6 @@
 
 import { h, button, uid } from "./dom.js";
 
-export const asBoolean = (value) => value === true || value === "true";
-export const asNumber = (value) => Number(value);
-
 export function editor() {
   const title = h("h2", { tabindex: "-1" });
   const body = h("div");

@@ -21,6 +21,11 @@ import { ApiError } from "../http.js";
 import { h, uid, announce } from "./dom.js";
 import { shanghaiIso } from "./format.js";
 
+/** `parse` for a select of "true" and "false". */
+export const asBoolean = (value) => value === true || value === "true";
+/** `parse` for a select of numbers. */
+export const asNumber = (value) => Number(value);
+
 class LocalError extends Error {
   constructor(field, message) {
     super(message);
@@ -147,7 +152,8 @@ const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 /**
  * Build a form. Options: fields, submitLabel, onSubmit(values) (may throw ApiError), onSuccess(result, values),
  * changedOnly (send only fields whose value differs from setValues'), extra (nodes before the buttons),
- * secondary (extra buttons beside submit), layout ("grid" or "filters"), errorTitle, labels (names for
+ * secondary (extra buttons beside submit), layout ("grid"; "filters" or "inline": controls and buttons on one
+ * row), columns (a fixed number of grid columns, e.g. 2 for rows of pairs), errorTitle, labels (names for
  * error paths that are not fields, e.g. {levels: "星级"}), idle (the submit button text while busy).
  */
 export function form(options) {
@@ -156,13 +162,15 @@ export function form(options) {
   const blocks = new Map(fields.map((field) => [field.name, { field, ...fieldBlock(field) }]));
   const summary = h("div", { class: "notice notice-error", role: "alert", tabindex: "-1", hidden: true });
   const submit = h("button", { type: "submit", class: "button" }, submitLabel);
-  const element = h("form", { class: layout === "filters" ? "filters" : "form", novalidate: true },
-    layout === "filters" ? null : summary,
-    layout === "filters" ? [...blocks.values()].map((block) => block.element)
-      : h("div", { class: "form-grid" }, [...blocks.values()].map((block) => block.element)),
+  const inline = layout === "filters" || layout === "inline";
+  const grid = options.columns ? `form-grid form-grid-${options.columns}` : "form-grid";
+  const element = h("form", { class: inline ? "filters" : "form", novalidate: true },
+    inline ? null : summary,
+    inline ? [...blocks.values()].map((block) => block.element)
+      : h("div", { class: grid }, [...blocks.values()].map((block) => block.element)),
     options.extra || null,
     h("div", { class: "form-actions" }, submit, ...(options.secondary || [])),
-    layout === "filters" ? summary : null);
+    inline ? summary : null);
   let initial = {};
   let busy = false;
 
