@@ -48,10 +48,14 @@ export function createRouter({ screens, groups, main, nav }) {
     active = { screen, controller };
     renderNav(screen);
     document.title = screen.path ? `${screen.title} · ${TITLE}` : TITLE;
-    clear(main);
+    // Each screen renders into its own box: whatever a screen left loading still adds to its box once the
+    // staff member has moved on, never to the next screen.
+    const host = h("div", { class: "screen" });
+    clear(main).append(host);
     if (!allowed(screen)) {
-      main.append(pageHead(screen.title), notice("error", "您的账号无权使用此功能。"));
+      host.append(pageHead(screen.title), notice("error", "您的账号无权使用此功能。"));
     } else {
+      const current = () => !controller.signal.aborted;
       const context = {
         params,
         screens,
@@ -59,15 +63,15 @@ export function createRouter({ screens, groups, main, nav }) {
         signal: controller.signal,
         navigate: (to, toParams) => { window.location.hash = href(to, toParams); },
         // Keep a list's page and filters in the fragment without opening the screen again.
-        setParams: (next) => { history.replaceState(null, "", href(screen.path, next)); },
+        setParams: (next) => { if (current()) history.replaceState(null, "", href(screen.path, next)); },
         refresh: () => show({ focus: false }),
       };
       try {
-        await screen.render(main, context);
+        await screen.render(host, context);
       } catch (error) {
-        if (controller.signal.aborted) return;
+        if (!current()) return;
         if (error && error.sessionEnded) return;
-        main.append(notice("error", (error && error.message) || "页面出错了。"));
+        host.append(notice("error", (error && error.message) || "页面出错了。"));
         console.error(error);
       }
     }

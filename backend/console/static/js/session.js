@@ -207,8 +207,8 @@ export async function restore() {
     state.roles = [state.me.role];
     save();
   } catch (error) {
-    if (!state) return null;
-    if (error.status !== 0) throw error;
+    if (!state) return null; // the sign-in had ended on the server
+    // Anything else (no network, a rate limit): keep the sign-in; the next calls try again.
   }
   schedule();
   return state;
