@@ -26,6 +26,7 @@ run: export CHENGXIN_ENV := development
 run: $(STAMP)
 	@$(BIN)/flask db upgrade
 	@$(BIN)/flask demo load
+	@echo "Staff console: http://127.0.0.1:$(PORT)/console/  (sign in with a demo account above)"
 	@echo "API docs: http://127.0.0.1:$(PORT)/api/v1/docs"
 	@$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 

@@ -107,6 +107,7 @@ def _register_domains(app: Flask) -> None:
     from backend.auth.routes import blp as auth_blp
     from backend.codes import keys
     from backend.codes import routes as code_routes
+    from backend.console.routes import blp as console_blp
     from backend.credit import routes as credit_routes
     from backend.credit_reports import routes as credit_report_routes
     from backend.credit_reports import service as credit_report_service
@@ -121,6 +122,7 @@ def _register_domains(app: Flask) -> None:
     from backend.settings.routes import blp as settings_blp
     from backend.staff import service as staff_service
     from backend.staff.routes import blp as staff_blp
+    from backend.staff.routes import me_blp as staff_me_blp
     from backend.uploads.routes import blp as uploads_blp
     from backend.verifiers import routes as verifier_routes
     from backend.web import ratelimits
@@ -139,7 +141,7 @@ def _register_domains(app: Flask) -> None:
     api = app.extensions["chengxin.api"]
     for blueprint in (health_blp, auth_blp, accounts_blp, verifier_routes.redeem_blp, query_records_blp,
                       credit_routes.me_blp, credit_routes.public_blp, verifier_routes.public_blp,
-                      verifier_routes.merchant_blp, staff_blp, residents_blp, credit_routes.admin_blp,
+                      verifier_routes.merchant_blp, staff_blp, staff_me_blp, residents_blp, credit_routes.admin_blp,
                       verifier_routes.admin_blp, settings_blp, audit_blp, code_routes.me_blp,
                       code_routes.verify_blp, code_routes.jwks_blp, rating_routes.public_blp, uploads_blp,
                       credit_report_routes.me_blp, credit_report_routes.admin_blp, credit_report_routes.public_blp,
@@ -152,6 +154,7 @@ def _register_domains(app: Flask) -> None:
     app.register_blueprint(credit_report_routes.page_blp)
     # A key that signed a credit report stays published until the report has expired (SPEC §4).
     keys.keep_published_while(credit_report_service.signed_a_valid_report)
+    app.register_blueprint(console_blp)
     guard_documentation_views(app)
 
 

@@ -53,7 +53,7 @@ def test_a_later_demo_load_shows_only_the_sign_ins_that_still_work(runner, app):
     reviewer_password = re.search(r"username=reviewer\s+password=(\S+)", first.output).group(1)
     admin = db.session.scalar(select(StaffMember).where(StaffMember.username == "admin"))
     staff_service.update_staff(None, admin.id, password="a brand new password")
-    key = verifiers.principal_from_api_key(re.search(r"X-API-Key: (\S+)", first.output).group(1))
+    key = verifiers.principal_from_api_key(re.search(r"X-API-Key: (\S+)", first.output).group(1), "127.0.0.1")
     verifiers.revoke_api_key(None, key.extra["verifier_id"], key.id)
 
     later = runner.invoke(args=["demo", "load"]).output

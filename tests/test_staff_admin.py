@@ -125,3 +125,27 @@ def test_list_is_paginated_and_filtered(client, staff):
     assert len(page.get_json()) == 2
     assert '"total": 3' in page.headers["X-Pagination"]
     assert client.get("/api/v1/admin/staff?page_size=101", headers=headers).status_code == 422
+
+
+def test_staff_member_reads_their_own_account(client, staff):
+    """What the console's header and menus follow: the live role, source and permissions."""
+    department = staff.create("department", username="market.one", source="market-regulation")
+    reviewer = staff.create("reviewer", username="reviewer.one", permissions=["reports:identity"])
+
+    mine = client.get("/api/v1/staff/me", headers={"Authorization": f"Bearer {staff.token(department)}"})
+    assert mine.status_code == 200
+    assert {k: mine.get_json()[k] for k in ("username", "role", "source", "permissions", "active")} == {
+        "username": "market.one", "role": "department", "source": "market-regulation", "permissions": [],
+        "active": True}
+    theirs = client.get("/api/v1/staff/me", headers={"Authorization": f"Bearer {staff.token(reviewer)}"})
+    assert (theirs.get_json()["role"], theirs.get_json()["permissions"]) == ("reviewer", ["reports:identity"])
+
+
+def test_own_account_shows_a_permission_revoked_since_sign_in(client, staff):
+    reviewer = staff.create("reviewer", permissions=["rewards:pay"])
+    headers = {"Authorization": f"Bearer {staff.token(reviewer)}"}
+    revoked = client.delete(f"/api/v1/admin/staff/{reviewer.id}/permissions/rewards:pay",
+                            headers=staff.headers("admin"))
+    assert revoked.status_code == 200
+
+    assert client.get("/api/v1/staff/me", headers=headers).get_json()["permissions"] == []

@@ -139,16 +139,16 @@ class Check(MethodView):
 @page_blp.route("", strict_slashes=False)
 @pages.page
 def check_page():
-    return pages.asset(CHECK_PAGE, "check.html", "text/html; charset=utf-8")
+    return pages.send(CHECK_PAGE, "check.html", "text/html; charset=utf-8")
 
 
 @page_blp.route("/check.js")
 @pages.page
 def check_script():
-    return pages.asset(CHECK_PAGE, "check.js", "text/javascript; charset=utf-8")
+    return pages.send(CHECK_PAGE, "check.js", "text/javascript; charset=utf-8")
 
 
 @page_blp.route("/check.css")
 @pages.page
 def check_style():
-    return pages.asset(CHECK_PAGE, "check.css", "text/css; charset=utf-8")
+    return pages.send(CHECK_PAGE, "check.css", "text/css; charset=utf-8")

@@ -354,8 +354,7 @@ def current_sign_in_help() -> str:
 
 def _drop_changed(saved: dict) -> list[str]:
     from backend.auth.passwords import verify_password
-    from backend.verifiers.service import principal_from_api_key
-    from backend.web.errors import DomainError
+    from backend.verifiers.service import api_key_works
 
     changed = []
     for username, password in list(saved.get("staff", {}).items()):
@@ -373,17 +372,14 @@ def _drop_changed(saved: dict) -> list[str]:
         if bound is None or bound.resident_id is None or unbound is None or taken:
             changed.append("the demo residents' binding")
             del saved["residents"]
-    if saved.get("bank_api_key"):
-        try:
-            principal_from_api_key(saved["bank_api_key"])
-        except DomainError:
-            changed.append("the bank system's API key")
-            del saved["bank_api_key"]
+    if saved.get("bank_api_key") and not api_key_works(saved["bank_api_key"]):
+        changed.append("the bank system's API key")
+        del saved["bank_api_key"]
     return changed
 
 
 def _help_text(saved: dict) -> str:
-    lines = ["Demo sign-in (POST /api/v1/auth/staff-login):"]
+    lines = ["Demo staff sign-in (the console at /console/, or POST /api/v1/auth/staff-login):"]
     for entry in DEMO_STAFF:
         password = saved.get("staff", {}).get(entry["username"])
         if password:

@@ -10,10 +10,20 @@ from backend.staff.schemas import (
     StaffSchema,
     StaffUpdateSchema,
 )
-from backend.web.access import ADMIN, current_principal
+from backend.web.access import ADMIN, STAFF_ROLES, current_principal
 from backend.web.api import Blueprint, paginate
 
 blp = Blueprint("staff", __name__, url_prefix="/api/v1/admin/staff", description="Staff accounts (admins)")
+me_blp = Blueprint("staff_me", __name__, url_prefix="/api/v1/staff/me", description="The signed-in staff member")
+
+
+@me_blp.route("")
+class StaffMe(MethodView):
+    @me_blp.access(*STAFF_ROLES)
+    @me_blp.response(200, StaffSchema)
+    def get(self):
+        """The signed-in staff member: name, role, source and permissions (what the console's menus follow)"""
+        return service.get_staff(current_principal().id)
 
 
 @blp.route("")

@@ -8,7 +8,7 @@ class UnsupportedFile(UnsupportedMediaType):
     message = _("Send a JPEG or PNG photo or a PDF document.")
 
 
-class TooLarge(DomainError):
+class FileTooLarge(DomainError):
     status = 413
     reason = "too_large"
 

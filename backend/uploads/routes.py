@@ -5,7 +5,7 @@ from flask.views import MethodView
 
 from backend.i18n import _
 from backend.uploads import service
-from backend.uploads.errors import TooLarge
+from backend.uploads.errors import FileTooLarge
 from backend.uploads.schemas import UPLOAD_BODY, UploadSchema
 from backend.web.access import ADMIN, DEPARTMENT, RESIDENT, REVIEWER, current_principal, keep_caller_out_of_logs
 from backend.web.api import Blueprint
@@ -45,7 +45,7 @@ class Uploads(MethodView):
         limit = service.max_body_bytes()
         # Refused from the header alone, before a byte of the body is read.
         if request.content_length is not None and request.content_length > limit:
-            raise TooLarge(service.max_bytes())
+            raise FileTooLarge(service.max_bytes())
         # A body without Content-Length (chunked) is cut off at the limit while it is read.
         request.max_content_length = limit
         principal = current_principal()

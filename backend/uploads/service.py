@@ -20,7 +20,7 @@ from backend.dates.timeutil import local_today, utcnow
 from backend.i18n import _
 from backend.settings import service as settings
 from backend.uploads import content
-from backend.uploads.errors import MetadataNotRemovable, TooLarge, UploadNotFound, UploadUsed
+from backend.uploads.errors import MetadataNotRemovable, FileTooLarge, UploadNotFound, UploadUsed
 from backend.uploads.models import Upload
 from backend.uploads.storage import storage
 from backend.web import ratelimits
@@ -55,7 +55,7 @@ def receive(principal: Principal, source: BinaryIO) -> Upload:
     """Check and clean the file in ``source`` (seekable) and keep it for ``principal``; commits."""
     source.seek(0, 2)
     if source.tell() > max_bytes():
-        raise TooLarge(max_bytes())
+        raise FileTooLarge(max_bytes())
     # The cleaned copy is spooled like the upload itself: in memory while small, on disk beyond.
     with tempfile.SpooledTemporaryFile(max_size=512 * 1024) as cleaned_file:
         cleaned = content.clean(source, cleaned_file)

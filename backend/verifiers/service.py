@@ -302,6 +302,15 @@ def principal_from_api_key(key: str, address: str) -> Principal:
                             "verifier_name": verifier.name})
 
 
+def api_key_works(key: str) -> bool:
+    """Whether ``key`` is a live API key (for the demo's reminder of its sign-ins; counts nothing)."""
+    try:
+        _api_key_row(key)
+    except Unauthenticated:
+        return False
+    return True
+
+
 def _api_key_row(key: str) -> ApiKey:
     parts = (key or "").split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:

@@ -66,10 +66,16 @@ class AccessRule:
     permission: str | None = None
     optional_auth: bool = False
     limited: bool = True
+    asset: bool = False  # a checked-in file (console page, script, style) that carries no data
 
     @property
     def public(self) -> bool:
         return self.roles is None
+
+
+# Static files served to anyone: the console's pages and scripts, the docs page's own assets. They hold no
+# data (that comes from the API, with a token), so they are neither limited nor authenticated.
+PUBLIC_ASSET = AccessRule(None, limited=False, asset=True)
 
 
 # kind -> function(claims) returning the live Principal, or raising Unauthenticated.
@@ -217,6 +223,7 @@ TABLE_TEXT = {
         "table_header": ("| method | path | allowed |", "|---|---|---|"),
         "public": "public",
         "limited": " (per-IP limit)",
+        "asset": "public asset (no data)",
         "permission": "{roles} + permission `{permission}`",
     },
     "zh": {
@@ -238,6 +245,7 @@ TABLE_TEXT = {
         "table_header": ("| 方法 | 路径 | 允许调用 |", "|---|---|---|"),
         "public": "公开",
         "limited": "（按 IP 限流）",
+        "asset": "公开静态资源（不含数据）",
         "permission": "{roles} + 权限 `{permission}`",
     },
 }
@@ -247,6 +255,8 @@ def describe_rule(rule: AccessRule | None, lang: str = "en") -> str:
     text = TABLE_TEXT[lang]
     if rule is None:
         return "MISSING"
+    if rule.asset:
+        return text["asset"]
     if rule.public:
         return text["public"] + (text["limited"] if rule.limited else "")
     roles = ", ".join(sorted(rule.roles))

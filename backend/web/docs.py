@@ -5,7 +5,7 @@ from pathlib import Path
 import swagger_ui_bundle
 from flask import Blueprint, send_from_directory
 
-from backend.web.access import AccessRule, guarded
+from backend.web.access import PUBLIC_ASSET, AccessRule, guarded
 
 ASSETS = Path(swagger_ui_bundle.swagger_ui_path)
 DOCUMENTATION = AccessRule(None, limited=False)
@@ -14,7 +14,7 @@ blp = Blueprint("docs_assets", __name__, url_prefix="/api/v1/docs/assets")
 
 
 @blp.route("/<path:filename>")
-@guarded(DOCUMENTATION)
+@guarded(PUBLIC_ASSET)
 def asset(filename):
     return send_from_directory(ASSETS, filename, max_age=86400)
 

@@ -1,0 +1,78 @@
+// Chinese names of the API's codes (the API keeps codes in English, SPEC §10). A code without a name here
+// is shown as it is, so a new code never breaks a screen.
+
+export const ROLES = { admin: "管理员", reviewer: "审核员", department: "部门" };
+
+export const PERMISSIONS = {
+  "reports:identity": "查看实名举报人身份",
+  "rewards:pay": "登记举报奖励发放",
+};
+
+export const RUBRIC_CATEGORIES = {
+  social_contribution: "社会贡献",
+  law_and_village_rules: "遵纪守法与村规民约",
+  public_order: "社会治安",
+  family_planning: "计划生育",
+  environment: "生态环境",
+  safety: "安全生产与食品安全",
+  finance: "金融信用",
+  reporting: "举报",
+};
+
+export const RUBRIC_KINDS = { bonus: "加分", penalty: "扣分" };
+export const SEVERITIES = { minor: "轻微", general: "一般", serious: "严重" };
+export const HONOUR_LEVELS = { county: "县级", prefecture: "地市级", province: "省级", nation: "国家级" };
+
+export const VERIFIER_KINDS = { merchant: "商户", bank: "银行", organisation: "组织" };
+export const VERIFIER_STATUSES = { active: "正常", suspended: "已暂停" };
+
+export const SETTINGS = {
+  "credit.base_points": "基础分（每个账户的起始分）",
+  "auth.refresh_grace_seconds": "刷新令牌宽限期（秒）",
+  "binding.daily_attempts": "每个账号每天实名绑定次数",
+  "credit_code.ttl_seconds": "信用码有效期（秒）",
+  "verifiers.invite_ttl_days": "核验员邀请码有效期（天）",
+  "uploads.max_bytes": "单个上传文件上限（字节）",
+  "reports.daily_limit": "每个账号每天举报次数",
+  "reports.duplicate_window_days": "重复举报合并窗口（天）",
+  "reports.acknowledge_working_days": "举报受理期限（工作日）",
+  "reports.decide_days": "举报办结期限（自然日）",
+  "reports.extended_decide_days": "延期举报办结期限（自然日）",
+  "rewards.min_amount": "举报奖励下限（元）",
+  "rewards.max_amount": "举报奖励上限（元）",
+  "repairs.decide_working_days": "信用修复办理期限（工作日）",
+  "objections.decide_days": "异议处理期限（自然日）",
+  "ratings.household_min_stars": "信用户：每位成员至少星级",
+  "ratings.household_top_stars": "信用户：至少一位成员达到星级",
+  "ratings.village_share": "信用村：信用户占比",
+  "ratings.town_share": "信用镇：信用村占比",
+  "calendar.overrides": "工作日调整（节假日日历未覆盖的年份）",
+};
+
+export const AUDIT_OBJECTS = {
+  staff: "工作人员", setting: "设置项", rubric_item: "评定标准项目", star_levels: "星级", residents: "户籍",
+  resident: "居民", credit_event: "信用记录", credit_events: "信用记录", verifier: "核验方", offer: "优惠",
+};
+
+export const AUDIT_ACTIONS = {
+  "staff.create": "新建工作人员", "staff.update": "修改工作人员", "staff.disable": "停用工作人员",
+  "staff.enable": "启用工作人员", "staff.grant": "授予权限", "staff.revoke": "撤销权限",
+  "settings.update": "修改设置项", "rubric.create": "新增评定标准项目", "rubric.update": "修改评定标准项目",
+  "star_levels.update": "修改星级", "residents.import": "导入户籍", "credit_events.import": "导入信用记录",
+  "credit_event.create": "录入信用记录", "identity.bind": "实名绑定", "identity.unbind": "解除绑定",
+  "identity.admin_unbind": "管理员解除绑定", "verifier.create": "登记核验方", "verifier.update": "修改核验方",
+  "verifier.suspend": "暂停核验方", "verifier.reinstate": "恢复核验方", "verifier.invite": "生成邀请码",
+  "verifier.operator_joined": "核验员加入", "verifier.operator_removed": "移除核验员",
+  "verifier.api_key_created": "创建 API 密钥", "verifier.api_key_revoked": "吊销 API 密钥",
+  "offer.create": "发布优惠", "offer.update": "修改优惠", "offer.withdraw": "撤下优惠",
+};
+
+export function label(names, code) {
+  if (code === null || code === undefined || code === "") return "";
+  return names[code] || code;
+}
+
+/** [{value, label}] for a select, in the order the names are written. */
+export function options(names) {
+  return Object.entries(names).map(([value, text]) => ({ value, label: text }));
+}
