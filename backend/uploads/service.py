@@ -20,7 +20,7 @@ from backend.dates.timeutil import local_today, utcnow
 from backend.i18n import _
 from backend.settings import service as settings
 from backend.uploads import content
-from backend.uploads.errors import MetadataNotRemovable, FileTooLarge, UploadNotFound, UploadUsed
+from backend.uploads.errors import FileTooLarge, MetadataNotRemovable, UploadNotFound, UploadUsed
 from backend.uploads.models import Upload
 from backend.uploads.storage import storage
 from backend.web import ratelimits
