@@ -108,6 +108,7 @@ def _register_domains(app: Flask) -> None:
     from backend.credit import routes as credit_routes
     from backend.health.routes import blp as health_blp
     from backend.notices import models as _notice_models  # noqa: F401 - its table belongs to the schema
+    from backend.public_credit import routes as public_credit_routes
     from backend.query_records.routes import blp as query_records_blp
     from backend.ratings import routes as rating_routes
     from backend.residents.routes import blp as residents_blp
@@ -131,7 +132,8 @@ def _register_domains(app: Flask) -> None:
                       credit_routes.me_blp, credit_routes.public_blp, verifier_routes.public_blp,
                       verifier_routes.merchant_blp, staff_blp, residents_blp, credit_routes.admin_blp,
                       verifier_routes.admin_blp, settings_blp, audit_blp, code_routes.me_blp,
-                      code_routes.verify_blp, code_routes.jwks_blp, rating_routes.public_blp):
+                      code_routes.verify_blp, code_routes.jwks_blp, rating_routes.public_blp,
+                      public_credit_routes.public_blp, public_credit_routes.admin_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_blp)
     guard_documentation_views(app)

@@ -7,7 +7,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import create_engine, inspect
 
 from backend import create_app
-from backend.data.extensions import db
+from backend.data.extensions import db, only_on_dialect
 from tests.conftest import TEST_DATABASE_URL, base_config, create_postgres_database
 
 
@@ -15,7 +15,8 @@ def differences(url: str) -> list:
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(connection, opts={
+                "compare_type": True, "include_object": only_on_dialect(connection.dialect.name)})
             return compare_metadata(context, db.metadata)
     finally:
         engine.dispose()
