@@ -252,7 +252,7 @@ class _Reader:
         ours, code = self.fields.get(name), self.codes[name]
         theirs = self.fields.get(code.lower())
         yuan = _yuan(ours, name, ten_thousands=False)
-        from_code = _yuan(theirs, code, ten_thousands=True)
+        from_code = _yuan(theirs, name, ten_thousands=True)
         if yuan is not None and from_code is not None and yuan != from_code:
             raise InvalidField(name, _("%(ours)s and %(code)s disagree", ours=name, code=code))
         return yuan if yuan is not None else from_code
