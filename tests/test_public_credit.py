@@ -561,3 +561,14 @@ def test_the_window_rule_is_the_shared_one(credit):
     for moment in (datetime.now(UTC), datetime.now(UTC) + timedelta(days=200)):
         shown = set(db.session.scalars(select(Disclosure.id).where(service.shown_disclosures_clause(moment))))
         assert shown == {r.id for r in records if windows.is_open(r.status, r.shown_until, moment)}
+
+
+def test_the_demo_shows_the_public_credit_query(runner, client):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    found = client.get(f"{PUBLIC}/enterprises", query_string={"q": "江阴"}).get_json()
+    assert len(found) == 5
+    assert [e["subject"]["name"] for e in client.get(f"{PUBLIC}/lists/black").get_json()] == ["江阴市君山建材贸易有限公司"]
+    assert [x["decision_no"] for x in client.get(f"{PUBLIC}/exposures").get_json()] == ["澄环罚〔2026〕76号"]
+    shown = {d["decision_no"]: d for d in client.get(f"{PUBLIC}/disclosures").get_json()}
+    assert shown["澄公交罚〔2026〕5521号"]["subject"]["name"] == "王**"
+    assert len(shown) == 5

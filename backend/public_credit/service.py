@@ -478,7 +478,7 @@ def masked_subject_id(entry) -> str | None:
 # --- exposures (曝光台) -----------------------------------------------------------------------------------
 
 
-def publish_exposure(actor: Principal, *, title: str, facts: str, decision_no: str,
+def publish_exposure(actor: Principal | None, *, title: str, facts: str, decision_no: str,
                      authority_uscc: str | None = None) -> Exposure:
     """Publish a case on the 曝光台 for a penalty disclosed now. Commits."""
     statement = select(Disclosure).where(Disclosure.type == "penalty", Disclosure.decision_no == decision_no.strip())
@@ -493,7 +493,7 @@ def publish_exposure(actor: Principal, *, title: str, facts: str, decision_no: s
     if not is_shown(penalty):
         raise PenaltyNotDisclosed()
     exposure = Exposure(disclosure_id=penalty.id, title=title, facts_sealed=seal("facts", facts),
-                        published_at=utcnow(), published_by=actor.id)
+                        published_at=utcnow(), published_by=actor.id if actor else None)
     db.session.add(exposure)
     db.session.flush()
     audit.record(actor, "exposure.publish", "exposure", exposure.id,
