@@ -567,7 +567,8 @@ def test_the_demo_shows_the_public_credit_query(runner, client):
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     found = client.get(f"{PUBLIC}/enterprises", query_string={"q": "江阴"}).get_json()
     assert len(found) == 5
-    assert [e["subject"]["name"] for e in client.get(f"{PUBLIC}/lists/black").get_json()] == ["江阴市君山建材贸易有限公司"]
+    black = client.get(f"{PUBLIC}/lists/black").get_json()
+    assert [e["subject"]["name"] for e in black] == ["江阴市君山建材贸易有限公司"]
     assert [x["decision_no"] for x in client.get(f"{PUBLIC}/exposures").get_json()] == ["澄环罚〔2026〕76号"]
     shown = {d["decision_no"]: d for d in client.get(f"{PUBLIC}/disclosures").get_json()}
     assert shown["澄公交罚〔2026〕5521号"]["subject"]["name"] == "王**"

@@ -10,6 +10,7 @@ module rather than comparing dates of its own.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from sqlalchemy import and_
 
@@ -80,8 +81,10 @@ def within_window(decided_on: date, until: date, severity: str, *, natural_perso
     return decided_on + timedelta(days=fewest) <= until <= decided_on + timedelta(days=most)
 
 
+@lru_cache(maxsize=4096)
 def day_start(day: date) -> datetime:
-    """00:00 Asia/Shanghai of ``day``, in UTC."""
+    """00:00 Asia/Shanghai of ``day``, in UTC (kept for the few thousand dates a file of a million
+    records names)."""
     return datetime.combine(day, time.min, tzinfo=SHANGHAI).astimezone(UTC)
 
 

@@ -167,7 +167,8 @@ def import_enterprises(actor: Principal | None, rows: Iterable[Row]) -> ImportRe
     seal_name = sealer("name")
 
     def tuples():
-        for line, parsed in _checked(rows, result, records.parse_enterprise):
+        hasher = records.content_hasher()
+        for line, parsed in _checked(rows, result, lambda fields: records.parse_enterprise(fields, hasher=hasher)):
             values = parsed.values
             representative = values["legal_representative"]
             yield (line, values["uscc"], values["name"], values["kind"],
@@ -256,8 +257,10 @@ def import_disclosures(actor: Principal | None, rows: Iterable[Row]) -> ImportRe
     bulk.roomy_transaction()
     staged = _disclosure_staging()
 
+    hasher = records.content_hasher()
+
     def parse(fields: dict) -> records.Parsed:
-        parsed = records.parse_disclosure(fields, today=today)
+        parsed = records.parse_disclosure(fields, today=today, hasher=hasher)
         _check_source(actor, parsed.values["data_source"])
         if parsed.extra["status"] == "repaired" and _is_department(actor):
             raise records.InvalidField("status", _("Only the credit office records an early end after repair."),
@@ -369,8 +372,10 @@ def import_list_entries(actor: Principal | None, rows: Iterable[Row]) -> ImportR
                                                         "subject_id_sealed", *LIST_CONTENT, *REMOVAL)],
         Column("wanted", String(10)))
 
+    hasher = records.content_hasher()
+
     def parse(fields: dict) -> records.Parsed:
-        parsed = records.parse_list_entry(fields, today=today)
+        parsed = records.parse_list_entry(fields, today=today, hasher=hasher)
         _check_source(actor, parsed.values["data_source"])
         return parsed
 

@@ -116,7 +116,6 @@ class Disclosure(DisclosureContent, db.Model):
         Index("ix_disclosures_public", "type", "decided_on"),
         Index("ix_disclosures_changes", "updated_at", "id"),
         Index("ix_disclosures_decision_no", "decision_no"),
-        Index("ix_disclosures_subject_uscc", "subject_uscc"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -206,6 +206,13 @@ def list_enterprises(*, q: str | None = None, kind: str | None = None, status: s
     return statement
 
 
+def name_contains(q: str):
+    """Enterprise names containing ``q`` (``%`` and ``_`` taken literally). The pattern is one bound
+    value, so PostgreSQL's planner sees it whole and pg_trgm's index serves it."""
+    escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return Enterprise.name.like(f"%{escaped}%", escape="\\")
+
+
 def _matching_enterprises(q: str):
     """Enterprises whose name contains ``q`` (pg_trgm's index serves it on PostgreSQL), or whose USCC is
     ``q``: exact name first, then shorter names."""
@@ -213,7 +220,7 @@ def _matching_enterprises(q: str):
     code = _uscc_or_none(q)
     if code:
         return select(Enterprise).where(Enterprise.uscc == code).order_by(Enterprise.id)
-    return (select(Enterprise).where(Enterprise.name.contains(q, autoescape=True))
+    return (select(Enterprise).where(name_contains(q))
             .order_by(case((Enterprise.name == q, 0), else_=1), func.length(Enterprise.name), Enterprise.id))
 
 
@@ -325,8 +332,8 @@ def _disclosure_text(q: str):
     q = q.strip()
     code = _uscc_or_none(q)
     if code:
-        return Disclosure.subject_uscc == code
-    named = select(Enterprise.id).where(Enterprise.name.contains(q, autoescape=True))
+        return Disclosure.enterprise_id == select(Enterprise.id).where(Enterprise.uscc == code).scalar_subquery()
+    named = select(Enterprise.id).where(name_contains(q))
     return or_(Disclosure.decision_no == q, Disclosure.enterprise_id.in_(named))
 
 

@@ -100,7 +100,6 @@ def upgrade():
         batch_op.create_index('ix_disclosures_decision_no', ['decision_no'], unique=False)
         batch_op.create_index('ix_disclosures_enterprise', ['enterprise_id', 'type', 'decided_on'], unique=False)
         batch_op.create_index('ix_disclosures_public', ['type', 'decided_on'], unique=False)
-        batch_op.create_index('ix_disclosures_subject_uscc', ['subject_uscc'], unique=False)
 
     op.create_table('disclosure_status_changes',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -256,7 +255,6 @@ def downgrade():
 
     op.drop_table('disclosure_status_changes')
     with op.batch_alter_table('disclosures', schema=None) as batch_op:
-        batch_op.drop_index('ix_disclosures_subject_uscc')
         batch_op.drop_index('ix_disclosures_public')
         batch_op.drop_index('ix_disclosures_enterprise')
         batch_op.drop_index('ix_disclosures_decision_no')
