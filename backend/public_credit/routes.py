@@ -89,7 +89,8 @@ class PublicEnterprises(MethodView):
     @public_blp.paginate()
     def get(self, query, pagination_parameters):
         """Search enterprises by a substring of the name or an exact USCC; each with what is shown of it"""
-        return service.enterprise_summaries(paginate(service.search_enterprises(query["q"]), pagination_parameters))
+        return service.enterprise_summaries(service.page_of(service.search_enterprises(query["q"]),
+                                                            pagination_parameters))
 
 
 @public_blp.route("/enterprises/<string:uscc>")

@@ -10,21 +10,26 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Text, and_, case, func, literal, or_, select, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import aliased, contains_eager
 from stdnum.cn import uscc as uscc_code
 
 from backend.audit import service as audit
 from backend.credit import disclosure as windows
 from backend.credit.service import source_allowed
+from backend.data import bulk
 from backend.data.extensions import db
 from backend.data.import_files import Row
+from backend.data.types import MAX_DB_INTEGER
 from backend.dates.timeutil import local_today, utcnow
 from backend.i18n import _
 from backend.privacy.masking import mask_id_number, mask_name
 from backend.privacy.sealing import open_sealed, seal
 from backend.public_credit import importing, records
 from backend.public_credit.models import (
+    DISCLOSURE_TYPES,
+    NAME_BIGRAMS,
     Disclosure,
     DisclosureStatusChange,
     Enterprise,
@@ -208,9 +213,14 @@ def list_enterprises(*, q: str | None = None, kind: str | None = None, status: s
 
 def name_contains(q: str):
     """Enterprise names containing ``q`` (``%`` and ``_`` taken literally). The pattern is one bound
-    value, so PostgreSQL's planner sees it whole and pg_trgm's index serves it."""
+    value, so PostgreSQL's planner sees it whole and pg_trgm's index serves it; two characters, which
+    make no trigram, are found through the index of the names' character pairs."""
     escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return Enterprise.name.like(f"%{escaped}%", escape="\\")
+    contains = Enterprise.name.like(f"%{escaped}%", escape="\\")
+    if len(q) == 2 and bulk.dialect() == "postgresql":
+        pairs = getattr(func, NAME_BIGRAMS)(Enterprise.name, type_=ARRAY(Text))
+        return and_(pairs.contains([q]), contains)
+    return contains
 
 
 def _matching_enterprises(q: str):
@@ -224,54 +234,73 @@ def _matching_enterprises(q: str):
             .order_by(case((Enterprise.name == q, 0), else_=1), func.length(Enterprise.name), Enterprise.id))
 
 
+def page_of(statement, pagination_parameters) -> list:
+    """One page of a search, filling in the X-Pagination total. A first page that is not full is the
+    whole answer and needs no count (most searches name one enterprise): one round trip fewer."""
+    size = pagination_parameters.page_size
+    number = min(pagination_parameters.page, MAX_DB_INTEGER // size)
+    items = db.session.scalars(statement.limit(size).offset((number - 1) * size)).all()
+    if number == 1 and len(items) < size:
+        pagination_parameters.item_count = len(items)
+    else:
+        pagination_parameters.item_count = db.session.scalar(
+            select(func.count()).select_from(statement.order_by(None).subquery()))
+    return items
+
+
 def search_enterprises(q: str):
     """The public search (SPEC §7): name substring or exact USCC."""
     return _matching_enterprises(q)
 
 
 def enterprise_summaries(enterprises: list[Enterprise], now: datetime | None = None) -> list[dict]:
-    """Each enterprise with what is shown of it now: licences and penalties counted, the lists it is on."""
+    """Each enterprise with what is shown of it now: licences and penalties counted, the lists it is on
+    (one statement for the page)."""
+    if not enterprises:
+        return []
     ids = [enterprise.id for enterprise in enterprises]
-    counts = {(enterprise_id, kind): count for enterprise_id, kind, count in db.session.execute(
-        select(Disclosure.enterprise_id, Disclosure.type, func.count())
-        .where(Disclosure.enterprise_id.in_(ids), shown_disclosures_clause(now))
-        .group_by(Disclosure.enterprise_id, Disclosure.type))} if ids else {}
-    lists: dict[str, list[str]] = {}
-    usccs = [enterprise.uscc for enterprise in enterprises]
-    if usccs:
-        for uscc, list_name in db.session.execute(
-                select(ListEntry.subject_uscc, ListEntry.list_name).distinct()
-                .where(ListEntry.subject_uscc.in_(usccs), live_entries_clause())):
-            lists.setdefault(uscc, []).append(list_name)
-    return [{"enterprise": enterprise, "licences": counts.get((enterprise.id, "licence"), 0),
-             "penalties": counts.get((enterprise.id, "penalty"), 0), "lists": sorted(lists.get(enterprise.uscc, []))}
+    counts = (select(Disclosure.enterprise_id.label("id"), Disclosure.type.label("what"), func.count().label("n"))
+              .where(Disclosure.enterprise_id.in_(ids), shown_disclosures_clause(now))
+              .group_by(Disclosure.enterprise_id, Disclosure.type))
+    lists = (select(Enterprise.id, ListEntry.list_name, literal(1))
+             .join(ListEntry, ListEntry.subject_uscc == Enterprise.uscc)
+             .where(Enterprise.id.in_(ids), live_entries_clause()).distinct())
+    found: dict[int, dict] = {id_: {"licence": 0, "penalty": 0, "lists": []} for id_ in ids}
+    for enterprise_id, what, count in db.session.execute(union_all(counts, lists)):
+        if what in DISCLOSURE_TYPES:
+            found[enterprise_id][what] = count
+        else:
+            found[enterprise_id]["lists"].append(what)
+    return [{"enterprise": enterprise, "licences": found[enterprise.id]["licence"],
+             "penalties": found[enterprise.id]["penalty"], "lists": sorted(found[enterprise.id]["lists"])}
             for enterprise in enterprises]
 
 
 def enterprise_page(uscc: str, now: datetime | None = None) -> dict:
     """Registration, licences, penalties, list entries and exposures shown now (SPEC §7)."""
     enterprise = get_enterprise(uscc)
-    shown = and_(Disclosure.enterprise_id == enterprise.id, shown_disclosures_clause(now))
-
-    def section(kind: str):
-        where = and_(shown, Disclosure.type == kind)
-        total = db.session.scalar(select(func.count()).select_from(Disclosure).where(where))
-        items = db.session.scalars(select(Disclosure).where(where).order_by(
-            Disclosure.decided_on.desc(), Disclosure.id.desc()).limit(SECTION_LIMIT)).all()
-        return items, total
-
-    licences, licence_total = section("licence")
-    penalties, penalty_total = section("penalty")
+    # Licences and penalties in one statement: each kind's newest, and how many are shown in all.
+    order = (Disclosure.decided_on.desc(), Disclosure.id.desc())
+    ranked = (select(Disclosure, func.row_number().over(partition_by=Disclosure.type, order_by=order).label("rank"),
+                     func.count().over(partition_by=Disclosure.type).label("total"))
+              .where(Disclosure.enterprise_id == enterprise.id, shown_disclosures_clause(now)).subquery())
+    shown = aliased(Disclosure, ranked)
+    sections = {"licence": [], "penalty": []}
+    totals = {"licence": 0, "penalty": 0}
+    for disclosure, total in db.session.execute(
+            select(shown, ranked.c.total).where(ranked.c.rank <= SECTION_LIMIT).order_by(ranked.c.rank)):
+        sections[disclosure.type].append(disclosure)
+        totals[disclosure.type] = total
     entries = db.session.scalars(select(ListEntry).where(
         ListEntry.subject_uscc == enterprise.uscc, live_entries_clause())
         .order_by(ListEntry.listed_on.desc(), ListEntry.id.desc()).limit(SECTION_LIMIT)).all()
     exposures = db.session.scalars(
-        select(Exposure).join(Exposure.disclosure).options(selectinload(Exposure.disclosure))
+        select(Exposure).join(Exposure.disclosure).options(contains_eager(Exposure.disclosure))
         .where(Disclosure.enterprise_id == enterprise.id, shown_exposures_clause(now))
         .order_by(Exposure.published_at.desc(), Exposure.id.desc()).limit(SECTION_LIMIT)).all()
-    return {"enterprise": enterprise, "licences": licences, "penalties": penalties, "list_entries": entries,
-            "exposures": exposures,
-            "totals": {"licences": licence_total, "penalties": penalty_total, "list_entries": len(entries),
+    return {"enterprise": enterprise, "licences": sections["licence"], "penalties": sections["penalty"],
+            "list_entries": entries, "exposures": exposures,
+            "totals": {"licences": totals["licence"], "penalties": totals["penalty"], "list_entries": len(entries),
                        "exposures": len(exposures)}}
 
 
@@ -531,7 +560,7 @@ def unpublish_exposure(actor: Principal, exposure_id: int, reason: str) -> Expos
 
 def list_exposures(*, shown: bool | None = None):
     """Exposures for admins, newest first; ``shown`` keeps those the public sees now (or the others)."""
-    statement = (select(Exposure).join(Exposure.disclosure).options(selectinload(Exposure.disclosure))
+    statement = (select(Exposure).join(Exposure.disclosure).options(contains_eager(Exposure.disclosure))
                  .order_by(Exposure.published_at.desc(), Exposure.id.desc()))
     if shown is not None:
         statement = statement.where(shown_exposures_clause() if shown else ~shown_exposures_clause())

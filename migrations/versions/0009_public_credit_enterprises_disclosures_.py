@@ -1,7 +1,7 @@
 """public credit: enterprises, disclosures, list entries, exposures
 
-Enterprise names get a trigram index (pg_trgm) on PostgreSQL only, where it serves substring search; the
-embedded SQLite scans.
+Enterprise names get a trigram index (pg_trgm) and an index of their pairs of characters on PostgreSQL
+only, where they serve substring search; the embedded SQLite scans.
 
 Revision ID: 0009
 Revises: 0006
@@ -45,6 +45,11 @@ def upgrade():
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
         op.create_index('ix_enterprises_name_trigrams', 'enterprises', ['name'], unique=False,
                         postgresql_ops={'name': 'gin_trgm_ops'}, postgresql_using='gin')
+        # The pairs of characters of a name, for searches of two characters (a trigram needs three).
+        op.execute("CREATE FUNCTION public_credit_bigrams(text) RETURNS text[] LANGUAGE sql IMMUTABLE STRICT "
+                   "PARALLEL SAFE AS $$ SELECT ARRAY(SELECT DISTINCT substr($1, i, 2) "
+                   "FROM generate_series(1, char_length($1) - 1) AS i) $$")
+        op.execute('CREATE INDEX ix_enterprises_name_bigrams ON enterprises USING gin (public_credit_bigrams(name))')
 
     op.create_table('disclosures',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -262,6 +267,8 @@ def downgrade():
 
     op.drop_table('disclosures')
     if op.get_bind().dialect.name == 'postgresql':
+        op.drop_index('ix_enterprises_name_bigrams', table_name='enterprises')
+        op.execute('DROP FUNCTION public_credit_bigrams(text)')
         op.drop_index('ix_enterprises_name_trigrams', table_name='enterprises')
 
     op.drop_table('enterprises')
