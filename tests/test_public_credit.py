@@ -175,6 +175,23 @@ def test_search_finds_enterprises_by_name_substring_or_exact_uscc(client, credit
     assert short.status_code == 422
 
 
+def test_a_search_answers_its_first_matches_only_and_counts_no_further(client, credit, monkeypatch):
+    for name in ("江阴市华宏纺织有限公司", "江阴华宏纺织厂", "华宏纺织", "江阴市华宏纺织品贸易有限公司",
+                 "江苏华宏纺织股份有限公司"):
+        credit.enterprise(name)
+    monkeypatch.setattr(service, "SEARCH_LIMIT", 3)
+
+    def page(number):
+        response = client.get(f"{PUBLIC}/enterprises", query_string={"q": "华宏纺织", "page": number, "page_size": 2})
+        return [e["enterprise"]["name"] for e in response.get_json()], json.loads(response.headers["X-Pagination"])
+
+    names, pagination = page(1)
+    assert names == ["华宏纺织", "江阴华宏纺织厂"]  # the exact name first, then shorter names
+    assert pagination["total"] == 3
+    assert page(2)[0] == ["江阴市华宏纺织有限公司"]
+    assert page(3)[0] == []
+
+
 # --- the one disclosure rule ----------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ import json
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Text, and_, case, func, literal, or_, select, union_all
+from sqlalchemy import Text, and_, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased, contains_eager
 from stdnum.cn import uscc as uscc_code
@@ -42,6 +42,8 @@ from backend.web.errors import Conflict, Forbidden, InvalidInput, NotFound
 # Each section of the enterprise page lists this many records, newest first; the rest page through
 # /api/v1/public/disclosures.
 SECTION_LIMIT = 100
+# A search answers this many enterprises at most: a word that matches more asks to be refined.
+SEARCH_LIMIT = 1000
 
 
 class EnterpriseNotFound(NotFound):
@@ -212,39 +214,47 @@ def list_enterprises(*, q: str | None = None, kind: str | None = None, status: s
 
 
 def name_contains(q: str):
-    """Enterprise names containing ``q`` (``%`` and ``_`` taken literally). The pattern is one bound
-    value, so PostgreSQL's planner sees it whole and pg_trgm's index serves it; two characters, which
-    make no trigram, are found through the index of the names' character pairs."""
+    """Enterprise names containing ``q`` (``%`` and ``_`` taken literally); two characters, which make no
+    trigram, are found through the index of the names' character pairs on PostgreSQL.
+
+    The pattern is written into the statement (quoted by SQLAlchemy when it is sent), not bound: a
+    prepared statement's generic plan cannot know how common a bound pattern is, and would scan every
+    name for a rare one, or run the pairs through every row for a common one."""
     escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    contains = Enterprise.name.like(f"%{escaped}%", escape="\\")
+    contains = Enterprise.name.like(bindparam("name_pattern", f"%{escaped}%", literal_execute=True), escape="\\")
     if len(q) == 2 and bulk.dialect() == "postgresql":
         pairs = getattr(func, NAME_BIGRAMS)(Enterprise.name, type_=ARRAY(Text))
-        return and_(pairs.contains([q]), contains)
+        return and_(pairs.contains(bindparam("name_pair", [q], type_=ARRAY(Text), literal_execute=True)), contains)
     return contains
 
 
 def _matching_enterprises(q: str):
-    """Enterprises whose name contains ``q`` (pg_trgm's index serves it on PostgreSQL), or whose USCC is
-    ``q``: exact name first, then shorter names."""
+    """Enterprises whose name contains ``q``, or whose USCC is ``q``: shorter names first, so the name that
+    is ``q`` itself (the shortest that can contain it) leads. An index on (name length, id) gives that
+    order without sorting every match of a common word."""
     q = q.strip()
     code = _uscc_or_none(q)
     if code:
         return select(Enterprise).where(Enterprise.uscc == code).order_by(Enterprise.id)
-    return (select(Enterprise).where(name_contains(q))
-            .order_by(case((Enterprise.name == q, 0), else_=1), func.length(Enterprise.name), Enterprise.id))
+    return select(Enterprise).where(name_contains(q)).order_by(func.length(Enterprise.name), Enterprise.id)
 
 
-def page_of(statement, pagination_parameters) -> list:
-    """One page of a search, filling in the X-Pagination total. A first page that is not full is the
-    whole answer and needs no count (most searches name one enterprise): one round trip fewer."""
+def page_of(statement, pagination_parameters, *, at_most: int | None = None) -> list:
+    """One page of a search's first ``at_most`` matches, filling in the X-Pagination total. A first page
+    that is not full is the whole answer and needs no count (most searches name one enterprise); a common
+    word is counted only up to ``at_most``, not through every name that holds it."""
+    at_most = at_most or SEARCH_LIMIT
     size = pagination_parameters.page_size
-    number = min(pagination_parameters.page, MAX_DB_INTEGER // size)
-    items = db.session.scalars(statement.limit(size).offset((number - 1) * size)).all()
-    if number == 1 and len(items) < size:
+    start = (min(pagination_parameters.page, MAX_DB_INTEGER // size) - 1) * size
+    if start >= at_most:
+        items = []
+    else:
+        items = db.session.scalars(statement.limit(min(size, at_most - start)).offset(start)).all()
+    if start == 0 and len(items) < size:
         pagination_parameters.item_count = len(items)
     else:
         pagination_parameters.item_count = db.session.scalar(
-            select(func.count()).select_from(statement.order_by(None).subquery()))
+            select(func.count()).select_from(statement.order_by(None).limit(at_most).subquery()))
     return items
 
 

@@ -41,6 +41,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enterprises')),
     sa.UniqueConstraint('uscc', name=op.f('uq_enterprises_uscc'))
     )
+    op.create_index('ix_enterprises_name_length', 'enterprises', [sa.text('length(name)'), 'id'], unique=False)
     if op.get_bind().dialect.name == 'postgresql':
         op.execute('CREATE EXTENSION IF NOT EXISTS pg_trgm')
         op.create_index('ix_enterprises_name_trigrams', 'enterprises', ['name'], unique=False,
@@ -270,6 +271,7 @@ def downgrade():
         op.drop_index('ix_enterprises_name_bigrams', table_name='enterprises')
         op.execute('DROP FUNCTION public_credit_bigrams(text)')
         op.drop_index('ix_enterprises_name_trigrams', table_name='enterprises')
+    op.drop_index('ix_enterprises_name_length', table_name='enterprises')
 
     op.drop_table('enterprises')
     # ### end Alembic commands ###
