@@ -153,6 +153,8 @@ def test_an_enterprise_is_recorded_once_by_uscc_and_updated_by_the_same_uscc(cli
     assert first.get_json()["uscc"] == uscc and first.get_json()["legal_representative"] == "陈志强"
     again = client.post(f"{ADMIN}/enterprises", headers=admin, json=fields)
     assert again.status_code == 200
+    recorded = db.session.scalars(select(AuditRecord).where(AuditRecord.action == "enterprise.record")).all()
+    assert [(r.object_id, r.after) for r in recorded] == [(str(first.get_json()["id"]), {"outcome": "created"})]
     changed = client.post(f"{ADMIN}/enterprises", headers=admin, json={**fields, "status": "revoked"})
     assert (changed.status_code, changed.get_json()["status"]) == (200, "revoked")
     assert len(client.get(f"{ADMIN}/enterprises", headers=admin).get_json()) == 1

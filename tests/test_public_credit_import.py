@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
+from backend.audit.models import AuditRecord
 from backend.data.extensions import db
 from backend.dates.timeutil import local_today
 from backend.public_credit.models import Disclosure, DisclosureStatusChange, DisclosureVersion, Enterprise
@@ -116,6 +117,9 @@ def test_mixed_column_codes_are_accepted_and_the_same_file_again_changes_nothing
     lower = [{name.lower(): value for name, value in row.items()} for row in rows]
     assert counts(send(client, admin, DISCLOSURES, lower, content_type=content_type)) == (3, 0, 0, 3, 0)
     assert stored(Disclosure) == 3 and stored(DisclosureVersion) == 0
+    imports = db.session.scalars(select(AuditRecord).where(AuditRecord.action == "disclosures.import")
+                                 .order_by(AuditRecord.id)).all()
+    assert [r.after["created"] for r in imports] == [3, 0, 0]
     shown = {d["decision_no"]: d for d in client.get(f"{PUBLIC}/disclosures").get_json()}
     assert shown["澄市监罚〔2026〕1号"]["fine_amount"] == "12345.67"  # 1.234567 万元, exact
     assert shown["澄市监罚〔2026〕2号"]["fine_amount"] == "20000.50"

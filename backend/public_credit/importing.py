@@ -104,7 +104,9 @@ def _check_source(actor: Principal | None, source: str) -> None:
         raise records.InvalidField("data_source", REFUSALS["source_not_allowed"](), reason="source_not_allowed")
 
 
-def _finish(result: ImportResult, outcomes, action: str, actor: Principal | None) -> None:
+def _finish(result: ImportResult, outcomes, kind: str, actor: Principal | None, one: bool) -> None:
+    """Count the outcomes, list the refused lines, and write the audit record: a file's counts, or a
+    single record's change (a record sent again unchanged writes nothing)."""
     o = outcomes.c
     for line, outcome, record_id in db.session.execute(select(o.line, o.outcome, o.record_id).order_by(o.line)):
         result.outcomes[line] = (outcome, record_id)
@@ -113,9 +115,15 @@ def _finish(result: ImportResult, outcomes, action: str, actor: Principal | None
         else:
             result.errors.append(_error(line, outcome, REFUSALS[outcome](), REFUSAL_FIELDS[outcome]))
     result.errors.sort(key=lambda error: error["line"])
-    audit.record(actor, action, action.split(".")[0], None,
-                 after={"rows": result.rows, "created": result.created, "updated": result.updated,
-                        "unchanged": result.unchanged, "errors": len(result.errors)})
+    if not one:
+        plural = {"list_entry": "list_entries"}.get(kind, f"{kind}s")
+        audit.record(actor, f"{plural}.import", plural, None,
+                     after={"rows": result.rows, "created": result.created, "updated": result.updated,
+                            "unchanged": result.unchanged, "errors": len(result.errors)})
+        return
+    for outcome, record_id in result.outcomes.values():
+        if outcome in (CREATED, UPDATED):
+            audit.record(actor, f"{kind}.record", kind, record_id, after={"outcome": outcome})
 
 
 def _outcomes_table(name: str):
@@ -154,7 +162,7 @@ ENTERPRISE_COLUMNS = ("uscc", "name", "kind", "representative_sealed", "town", "
                       "status", "content_hash")
 
 
-def import_enterprises(actor: Principal | None, rows: Iterable[Row]) -> ImportResult:
+def import_enterprises(actor: Principal | None, rows: Iterable[Row], *, one: bool = False) -> ImportResult:
     """Create or update enterprises by USCC (the same row again changes nothing). Commits."""
     result = ImportResult()
     now = utcnow()
@@ -197,7 +205,7 @@ def import_enterprises(actor: Principal | None, rows: Iterable[Row]) -> ImportRe
         select(*[s[name] for name in ENTERPRISE_COLUMNS], literal(now, UTCDateTime()), literal(now, UTCDateTime()))
         .select_from(staged.join(outcomes, o.line == s.line)).where(o.outcome == CREATED)))
     _fill_new_ids(outcomes, table, table.c.uscc == s.uscc, staged)
-    _finish(result, outcomes, "enterprises.import", actor)
+    _finish(result, outcomes, "enterprise", actor, one)
     bulk.drop(outcomes)
     bulk.drop(staged)
     db.session.commit()
@@ -247,7 +255,7 @@ def _disclosure_tuples(pairs: Iterator[tuple[int, records.Parsed]]) -> Iterator[
                extra["shown_until"], extra["status"])
 
 
-def import_disclosures(actor: Principal | None, rows: Iterable[Row]) -> ImportResult:
+def import_disclosures(actor: Principal | None, rows: Iterable[Row], *, one: bool = False) -> ImportResult:
     """Record the licences and penalties of a file (departments: rows of their own source only): new ones
     are added, changed ones keep their former content as a version, the same again changes nothing; a
     ``status`` column may void or end early (repaired, admins only). Commits."""
@@ -273,7 +281,7 @@ def import_disclosures(actor: Principal | None, rows: Iterable[Row]) -> ImportRe
     _classify_disclosures(staged, outcomes, actor)
     bulk.analyse(outcomes)
     _write_disclosures(staged, outcomes, actor, now)
-    _finish(result, outcomes, "disclosures.import", actor)
+    _finish(result, outcomes, "disclosure", actor, one)
     bulk.drop(outcomes)
     bulk.drop(staged)
     db.session.commit()
@@ -359,7 +367,7 @@ LIST_CONTENT = tuple(c.name for c in ListEntryVersion.__table__.columns
 REMOVAL = ("removed_on", "removal_reason_sealed", "removal_authority")
 
 
-def import_list_entries(actor: Principal | None, rows: Iterable[Row]) -> ImportResult:
+def import_list_entries(actor: Principal | None, rows: Iterable[Row], *, one: bool = False) -> ImportResult:
     """Record red, watch and black list entries (departments: rows of their own source only), with any
     removal sent with them; the black list's verifiers follow in the same transaction. Commits."""
     result = ImportResult()
@@ -406,7 +414,7 @@ def import_list_entries(actor: Principal | None, rows: Iterable[Row]) -> ImportR
     _write_list_entries(staged, outcomes, actor, now)
     s = staged.c
     sync_black_listed_verifiers(select(s.subject_uscc).where(s["list"] == "black", s.subject_uscc.is_not(None)))
-    _finish(result, outcomes, "list_entries.import", actor)
+    _finish(result, outcomes, "list_entry", actor, one)
     bulk.drop(outcomes)
     bulk.drop(staged)
     db.session.commit()

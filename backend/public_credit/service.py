@@ -170,7 +170,7 @@ def _single(importer, actor: Principal | None, fields: dict, parse):
         parse(fields)
     except records.InvalidField as exc:
         raise InvalidInput(exc.message, field=exc.field, reason=exc.reason) from None
-    result = importer(actor, [Row(1, fields)])
+    result = importer(actor, [Row(1, fields)], one=True)
     if result.errors:
         error = result.errors[0]
         refusal = {"source_not_allowed": SourceNotAllowed, "status_final": StatusFinal,
