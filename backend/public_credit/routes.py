@@ -6,6 +6,7 @@ from flask.views import MethodView
 
 from backend.data.import_files import UnsupportedFormat, UnsupportedMediaType, uploaded_rows
 from backend.dates.timeutil import as_local, utcnow
+from backend.i18n import _
 from backend.public_credit import feed, importing, service
 from backend.public_credit.models import LISTS
 from backend.public_credit.schemas import (
@@ -124,7 +125,7 @@ class PublicList(MethodView):
     def get(self, list_name, pagination_parameters):
         """The red (守信红名单), watch (重点关注名单) or black (失信黑名单) list: entries not removed"""
         if list_name not in LISTS:
-            raise NotFound("No such list: red, watch or black.")
+            raise NotFound(_("No such list: red, watch or black."))
         return paginate(service.public_list(list_name), pagination_parameters)
 
 
