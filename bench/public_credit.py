@@ -190,7 +190,9 @@ def plans(app) -> dict:
         for label, q in (("4 characters", "华宏纺织"), ("2 characters", "华宏"),
                          ("whole name", "江阴市华宏纺织有限公司"), ("a generic word", "有限公司")):
             statement = service.search_enterprises(q).limit(10)
-            count = select(func.count()).select_from(service.search_enterprises(q).order_by(None).subquery())
+            # As page_of counts a full first page: up to SEARCH_LIMIT matches.
+            count = select(func.count()).select_from(
+                service.search_enterprises(q).order_by(None).limit(service.SEARCH_LIMIT).subquery())
             for part, sql in (("page", statement), ("count", count)):
                 # Literal values are written with % doubled for the driver's parameter style.
                 compiled = str(sql.compile(db.engine, compile_kwargs={"literal_binds": True})).replace("%%", "%")

@@ -335,8 +335,9 @@ def _write_disclosures(staged, outcomes, actor: Principal | None, now: datetime)
                cast(literal(who["id"], Integer()), Integer()), literal(_import_note()))
         .select_from(table.join(outcomes, o.record_id == d.id))
         .where(o.outcome == UPDATED, o.new_status.is_not(None))))
-    db.session.execute(update(table).where(d.id == o.record_id, o.outcome == UPDATED, o.new_status.is_not(None))
-                       .values(status=o.new_status, updated_at=now))
+    # Only from active: a repair or void recorded by hand since the file was classified stands.
+    db.session.execute(update(table).where(d.id == o.record_id, o.outcome == UPDATED, o.new_status.is_not(None),
+                                           d.status == "active").values(status=o.new_status, updated_at=now))
     created = {**{name: s[name] for name in (*KEY, *CONTENT, "shown_until")},
                "enterprise_id": o.enterprise_id, "status": func.coalesce(s.wanted, "active"),
                "version": literal(1), "created_at": literal(now, UTCDateTime()),
