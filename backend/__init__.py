@@ -114,6 +114,7 @@ def _register_domains(app: Flask) -> None:
     from backend.health.routes import blp as health_blp
     from backend.integrity import routes as integrity_routes
     from backend.notices import models as _notice_models  # noqa: F401 - its table belongs to the schema
+    from backend.public_credit import routes as public_credit_routes
     from backend.query_records.routes import blp as query_records_blp
     from backend.ratings import routes as rating_routes
     from backend.reports import routes as report_routes
@@ -148,7 +149,8 @@ def _register_domains(app: Flask) -> None:
                       report_routes.filing_blp, report_routes.me_blp, report_routes.public_blp,
                       report_routes.admin_blp, report_routes.review_blp, report_routes.department_blp,
                       integrity_routes.public_blp, integrity_routes.bodies_blp, integrity_routes.commitments_blp,
-                      integrity_routes.records_blp, integrity_routes.civil_servants_blp):
+                      integrity_routes.records_blp, integrity_routes.civil_servants_blp,
+                      public_credit_routes.public_blp, public_credit_routes.admin_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_blp)
     app.register_blueprint(credit_report_routes.page_blp)

@@ -91,10 +91,12 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        from backend.data.extensions import only_on_dialect
+
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
-            **conf_args
+            **{"include_object": only_on_dialect(connection.dialect.name), **conf_args}
         )
 
         with context.begin_transaction():

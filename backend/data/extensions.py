@@ -33,3 +33,15 @@ class Database(SQLAlchemy):
 db = Database(model_class=Base)
 migrate = Migrate()
 # The API and the rate limiter hold per-app state, so create_app makes one of each per app.
+
+
+def only_on_dialect(dialect_name: str):
+    """An Alembic ``include_object`` that leaves out schema objects made for another database only (an
+    index with ``info={"only_on": "postgresql"}``, created with ``ddl_if``), so the comparison of models
+    and migrations holds on every database."""
+
+    def include(object_, name, type_, reflected, compare_to) -> bool:
+        only_on = (getattr(object_, "info", None) or {}).get("only_on")
+        return only_on is None or only_on == dialect_name
+
+    return include

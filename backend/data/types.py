@@ -1,8 +1,9 @@
 """Column types shared by every domain."""
 
 from datetime import datetime
+from decimal import Decimal
 
-from sqlalchemy import DateTime
+from sqlalchemy import BigInteger, DateTime, Numeric
 from sqlalchemy.types import TypeDecorator
 
 from backend.dates.timeutil import as_utc
@@ -27,3 +28,28 @@ class UTCDateTime(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else as_utc(value)
+
+
+class Yuan(TypeDecorator):
+    """An amount of money in yuan, exact to the fen: NUMERIC(18, 2) on PostgreSQL; on SQLite, whose
+    numbers are binary floats, a count of fen in an integer. Python sees ``Decimal`` either way."""
+
+    impl = Numeric(18, 2)
+    cache_ok = True
+    FEN = Decimal("0.01")
+
+    def load_dialect_impl(self, dialect):
+        return dialect.type_descriptor(BigInteger() if dialect.name == "sqlite" else Numeric(18, 2))
+
+    def process_bind_param(self, value: Decimal | None, dialect):
+        if value is None:
+            return None
+        value = Decimal(value)
+        if value != value.quantize(self.FEN):
+            raise ValueError("an amount in yuan has at most two decimals")
+        return int(value * 100) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return (Decimal(value) / 100 if dialect.name == "sqlite" else Decimal(value)).quantize(self.FEN)

@@ -15,6 +15,7 @@ from backend.credit.default_rubric import load_default_rubric
 from backend.data.extensions import db
 from backend.data.import_files import Row
 from backend.dates.timeutil import utcnow
+from backend.demo import public_credit
 from backend.privacy.id_numbers import with_check_digit
 from backend.residents import service as residents_service
 from backend.residents.models import Resident
@@ -322,6 +323,7 @@ def load_if_empty() -> bool:
     _load_credit_report(saved)
     _load_reports(saved)
     _load_integrity()
+    public_credit.load(demo_uscc)
     path = _credentials_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(saved, ensure_ascii=False, indent=2))

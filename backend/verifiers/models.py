@@ -1,7 +1,7 @@
 """Verifiers (核验方): merchants, banks and organisations that scan credit codes, their operators, API keys
 and preferential offers (SPEC §1, §4)."""
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.data.extensions import db
@@ -27,10 +27,18 @@ class Verifier(db.Model):
     address: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
     status_reason: Mapped[str | None] = mapped_column(Text)
+    # On the black list (失信黑名单) by its USCC: kept in step by the list entries' writers in their own
+    # transaction, so the check on every request costs no query of its own (SPEC §4, §7).
+    black_listed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
     updated_at = mapped_column(UTCDateTime, default=utcnow, nullable=False)
 
     town: Mapped[Town] = relationship()
+
+    @property
+    def may_verify(self) -> bool:
+        """Active and not black-listed: what its operators and keys need to act for it."""
+        return self.status == "active" and not self.black_listed
 
 
 class OperatorInvite(db.Model):

@@ -14,6 +14,8 @@ class VerifierSchema(ma.Schema):
     address = ma.fields.String(required=True)
     status = ma.fields.String(required=True, metadata={"enum": ["active", "suspended"]})
     status_reason = ma.fields.String(allow_none=True)
+    black_listed = ma.fields.Boolean(required=True, metadata={
+        "description": "its USCC is on the black list (失信黑名单): it cannot verify (403 verifier_suspended)"})
     created_at = LocalDateTime(required=True)
 
 

@@ -72,6 +72,12 @@ def validate_uscc(value: str) -> str:
                            reason="invalid_uscc") from exc
 
 
+def _black_listed(uscc: str) -> bool:
+    from backend.public_credit.service import black_listed
+
+    return black_listed(uscc)
+
+
 def _town(name: str) -> Town:
     town = db.session.scalar(select(Town).where(Town.name == name))
     if town is None:
@@ -96,7 +102,7 @@ def create_verifier(actor: Principal | None, *, name: str, kind: str, uscc: str,
     if db.session.scalar(select(Verifier.id).where(Verifier.uscc == code)):
         raise Conflict("A verifier with this USCC is registered.", reason="uscc_taken")
     verifier = Verifier(name=name.strip(), kind=kind, uscc=code, town=_town(town), address=address.strip(),
-                        status="active")
+                        status="active", black_listed=_black_listed(code))
     db.session.add(verifier)
     try:
         db.session.flush()
@@ -164,7 +170,7 @@ def set_status(actor: Principal, verifier_id: int, status: str, reason: str | No
 def create_invite(actor: Principal | None, verifier_id: int) -> tuple[str, OperatorInvite]:
     """A one-time invite code for the verifier's staff; the code is returned once, stored hashed."""
     verifier = get_verifier(verifier_id)
-    if verifier.status != "active":
+    if not verifier.may_verify:
         raise VerifierSuspendedConflict()
     code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(INVITE_LENGTH))
     invite = OperatorInvite(verifier_id=verifier.id, code_hash=digest_secret(code),
@@ -195,7 +201,7 @@ def redeem_invite(account_id: int, code: str) -> Operator:
     if invite.expires_at <= utcnow():
         raise InviteExpired()
     verifier = get_verifier(invite.verifier_id)
-    if verifier.status != "active":
+    if not verifier.may_verify:
         raise VerifierSuspendedConflict()
     if membership(account_id) is not None:
         raise AlreadyOperator()
@@ -295,7 +301,7 @@ def principal_from_api_key(key: str, address: str) -> Principal:
         db.session.commit()
     verifier = row.verifier
     held = frozenset({VERIFIER_SYSTEM})
-    active = verifier.status == "active"
+    active = verifier.may_verify
     return Principal(kind="apikey", id=row.id, roles=held if active else frozenset(),
                      suspended_roles=frozenset() if active else held, name=verifier.name,
                      extra={"verifier_id": verifier.id, "verifier_kind": verifier.kind,
@@ -331,7 +337,7 @@ def operator_roles(account_id: int) -> tuple[frozenset, frozenset, dict]:
     verifier = operator.verifier
     details = {"verifier_id": verifier.id, "verifier_kind": verifier.kind, "verifier_name": verifier.name,
                "operator_id": operator.id}
-    if verifier.status == "active":
+    if verifier.may_verify:
         return frozenset({OPERATOR}), frozenset(), details
     return frozenset(), frozenset({OPERATOR}), details
 
@@ -399,7 +405,7 @@ def own_offers(verifier_id: int):
 def current_offers_clause(now: datetime | None = None):
     now = now or utcnow()
     return and_(Offer.withdrawn.is_(False), Offer.valid_from <= now, Offer.valid_to > now,
-                Verifier.status == "active")
+                Verifier.status == "active", Verifier.black_listed.is_(False))
 
 
 def public_offers(*, town: str | None = None, kind: str | None = None, min_stars: int | None = None,

@@ -1,0 +1,1 @@
+"""Public credit information (信用信息全公示, SPEC §7)."""
