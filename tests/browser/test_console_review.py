@@ -3,6 +3,10 @@ the department confirmed, with its photo shown and the reporter's identity one r
 queue and the decision form from the keyboard; the department returns its finding; rewards; the
 disclosures import with its line errors."""
 
+import http.client
+import json
+from urllib.parse import urlsplit
+
 from browser_helpers import open_screen, policy_violations, requests_sent, sign_in, wait_for
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
@@ -21,6 +25,18 @@ def demo_report(server, which):
     return server["credentials"]["reports"][which]
 
 
+def call(server, method, path, body=None, token=None):
+    """A call of another client (not the browser) to the test's server."""
+    connection = http.client.HTTPConnection(urlsplit(server["url"]).netloc, timeout=10)
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    try:
+        connection.request(method, path, json.dumps(body) if body is not None else None, headers)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read() or b"null")
+    finally:
+        connection.close()
+
+
 def focused(driver):
     return driver.switch_to.active_element
 
@@ -37,7 +53,7 @@ def shown_alerts(driver):
 
 
 def queue_row(driver, number):
-    """The queue's row of a report, once the list has loaded."""
+    """The row of a list whose header cell is this report number, once the list has loaded."""
     def find(d):
         try:
             return [row for row in d.find_elements(By.CSS_SELECTOR, "main table.data tbody tr")
@@ -47,10 +63,40 @@ def queue_row(driver, number):
     return wait_for(driver, find, message=f"no row {number}")[0]
 
 
+def press(driver, number, text):
+    """Press a button (or link) of a report's row, looking again if the list is drawn anew meanwhile."""
+    def pressed(d):
+        try:
+            queue_row(d, number).find_element(By.XPATH, f".//*[self::a or self::button][text()='{text}']").click()
+            return True
+        except StaleElementReferenceException:
+            return False
+    wait_for(driver, pressed, message=f"could not press {text} of {number}")
+
+
+def row_text(driver, number):
+    def read(d):
+        try:
+            return queue_row(d, number).text
+        except StaleElementReferenceException:
+            return None
+    return wait_for(driver, read)
+
+
+def notice_with(driver, text):
+    """The notice (role=status) on show that says this, found in one go (notices are replaced, not changed)."""
+    return driver.execute_script("return [...document.querySelectorAll('main [role=status]')]"
+                                 ".filter((e) => e.textContent.includes(arguments[0]))", text)
+
+
+def headings(driver):
+    """The screen's headings, read in one go (a case page draws its heading again once the case is loaded)."""
+    return driver.execute_script("return [...document.querySelectorAll('main h1')].map((h) => h.textContent)")
+
+
 def open_case(driver, number):
-    queue_row(driver, number).find_element(By.LINK_TEXT, "办理").click()
-    wait_for(driver, lambda d: any(h.text == f"举报 {number}" for h in d.find_elements(By.CSS_SELECTOR, "main h1")),
-             message=f"the case {number} did not open")
+    press(driver, number, "办理")
+    wait_for(driver, lambda d: f"举报 {number}" in headings(d), message=f"the case {number} did not open")
 
 
 def shown_photos(driver):
@@ -67,8 +113,8 @@ def test_reviewer_decides_the_demo_report_the_department_confirmed(browser, cons
     number = demo_report(console_server, "ready_for_decision")
     sign_in(browser, "reviewer", password(console_server, "reviewer"))
     open_screen(browser, "queues/reports", "举报审核")
-    row = queue_row(browser, number)
-    assert "办理中" in row.text and "市场" not in row.text  # never the department's name in the queue line
+    line = row_text(browser, number)
+    assert "办理中" in line and "市场" not in line  # never the department's name in the queue line
 
     open_case(browser, number)
     main = browser.find_element(By.CSS_SELECTOR, "main")
@@ -90,8 +136,7 @@ def test_reviewer_decides_the_demo_report_the_department_confirmed(browser, cons
     browser.find_element(By.NAME, "reward_amount").send_keys("200")
     browser.find_element(By.XPATH, "//button[text()='提交决定']").click()
 
-    done = wait_for(browser, lambda d: [e for e in d.find_elements(By.CSS_SELECTOR, "main [role=status]")
-                                        if "已作出决定：属实" in e.text], message="no decision notice")
+    done = wait_for(browser, lambda d: notice_with(d, "已作出决定：属实"), message="no decision notice")
     assert focused(browser) == done[0]
     decision = browser.find_element(By.XPATH, "//section[h2[text()='处理决定']]").text
     assert "属实" in decision and "¥200 · 待发放" in decision and "market-regulation" in decision
@@ -99,10 +144,9 @@ def test_reviewer_decides_the_demo_report_the_department_confirmed(browser, cons
     assert policy_violations(browser) == []
 
     open_screen(browser, "rewards", "奖励发放")
-    reward = wait_for(browser, lambda d: [r for r in d.find_elements(By.CSS_SELECTOR, "main table.data tbody tr")
-                                          if number in r.text])[0]
-    assert "200" in reward.text and "待发放" in reward.text
-    assert not reward.find_elements(By.TAG_NAME, "button")  # the demo reviewer lacks rewards:pay
+    reward = row_text(browser, number)
+    assert "200" in reward and "待发放" in reward
+    assert "登记发放" not in reward and "领取人" not in reward  # the demo reviewer lacks rewards:pay
     assert "登记举报奖励发放" in browser.find_element(By.CSS_SELECTOR, "main").text
 
 
@@ -128,6 +172,13 @@ def test_the_queue_works_from_the_keyboard(browser, console_server):
     assert focused(browser) == second.find_element(By.LINK_TEXT, "办理")
     focused(browser).send_keys(Keys.ARROW_UP)
     assert focused(browser) == on_first
+
+    # Taking a case: the row then names me as its handler.
+    new = demo_report(console_server, "new")
+    queue_row(browser, new).find_element(By.XPATH, ".//button[text()='由我承办']").send_keys(Keys.ENTER)
+    taken = wait_for(browser, lambda d: notice_with(d, f"{new} 已由您承办"))
+    assert focused(browser) == taken[0]
+    wait_for(browser, lambda d: "我" in row_text(d, new).split(), message="the row does not name me")
 
     # A filter from the keyboard: only late ones (the demo has none).
     overdue = browser.find_element(By.NAME, "overdue")
@@ -171,6 +222,38 @@ def test_the_decision_form_works_from_the_keyboard(browser, console_server):
     assert browser.find_elements(By.NAME, "outcome")  # still open
 
 
+def test_staff_with_rewards_pay_record_a_payout(browser, console_server):
+    number = demo_report(console_server, "decided")  # anonymous: paid against the receipt
+    _, signed_in = call(console_server, "POST", "/api/v1/auth/staff-login",
+                        {"username": "admin", "password": password(console_server, "admin")})
+    cashier = {"username": "cashier", "display_name": "出纳", "role": "reviewer", "password": "奖励发放-2026-出纳",
+               "permissions": ["rewards:pay"]}
+    status, _ = call(console_server, "POST", "/api/v1/admin/staff", cashier, signed_in["access_token"])
+    assert status == 201
+
+    sign_in(browser, cashier["username"], cashier["password"])
+    open_screen(browser, "rewards", "奖励发放")
+    press(browser, number, "领取人")
+    wait_for(browser, lambda d: "凭举报人出示的回执码" in d.find_element(By.CSS_SELECTOR, "main section.panel").text)
+    focused(browser).send_keys(Keys.ESCAPE)
+
+    press(browser, number, "登记发放")
+    paid_at = wait_for(browser, lambda d: d.find_elements(By.NAME, "paid_at"))[0]
+    assert focused(browser) == paid_at
+    browser.execute_script("arguments[0].value = '2026-12-01T10:30'", paid_at)
+    Select(browser.find_element(By.NAME, "method")).select_by_visible_text("现金")
+    browser.find_element(By.NAME, "reference").send_keys("收据 0001" + Keys.ENTER)
+    wait_for(browser, lambda d: notice_with(d, "已登记发放"))
+    wait_for(browser, lambda d: "已发放" in row_text(d, number) and "现金" in row_text(d, number))
+
+    # The receipt the reporter brings finds the reward, without naming anyone.
+    browser.find_element(By.NAME, "receipt").send_keys(console_server["credentials"]["reports"]["decided_receipt"]
+                                                       + Keys.ENTER)
+    found = wait_for(browser, lambda d: notice_with(d, f"找到举报 {number} 的奖励"))
+    assert focused(browser) == found[0]
+    assert policy_violations(browser) == []
+
+
 # --- the department --------------------------------------------------------------------------------------
 
 
@@ -178,8 +261,7 @@ def test_the_department_returns_its_finding(browser, console_server):
     number = demo_report(console_server, "forwarded")
     sign_in(browser, "market", password(console_server, "market"))
     open_screen(browser, "department/reports", "转办举报")
-    row = queue_row(browser, number)
-    assert "待核查" in row.text
+    assert "待核查" in row_text(browser, number)
 
     open_case(browser, number)
     wait_for(browser, shown_photos, message="the report's photo was not shown to the department")
@@ -189,8 +271,7 @@ def test_the_department_returns_its_finding(browser, console_server):
     Select(browser.find_element(By.NAME, "finding")).select_by_visible_text("核查属实")
     browser.find_element(By.NAME, "note").send_keys("经现场检查，后厨卫生不符合要求，已责令整改。")
     browser.find_element(By.XPATH, "//button[text()='提交核查结论']").click()
-    done = wait_for(browser, lambda d: [e for e in d.find_elements(By.CSS_SELECTOR, "main [role=status]")
-                                        if "已提交核查结论：核查属实" in e.text])
+    done = wait_for(browser, lambda d: notice_with(d, "已提交核查结论：核查属实"))
     assert focused(browser) == done[0]
     assert not browser.find_elements(By.NAME, "finding")
     assert policy_violations(browser) == []

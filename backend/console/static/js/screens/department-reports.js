@@ -6,7 +6,7 @@ import { api, upload } from "../api.js";
 import { FINDINGS, FORWARD_STATUSES, SUBJECT_TYPES, label, options } from "../labels.js";
 import { href } from "../router.js";
 import * as session from "../session.js";
-import { facts, flash, h, pageHead, tag } from "../ui/dom.js";
+import { append, clear, facts, flash, h, pageHead, tag } from "../ui/dom.js";
 import { formatDateTime } from "../ui/format.js";
 import { form } from "../ui/form.js";
 import { attachmentsView, deadline, queueList, queueScreen } from "../ui/queue.js";
@@ -100,7 +100,7 @@ async function renderReport(main, id, context) {
     const forward = report.forward;
     head.replaceChildren(pageHead(`举报 ${report.report_no}`, `${report.category.name} · ${label(FORWARD_STATUSES, forward.status)}`,
       h("a", { class: "button button-secondary", href: href(context.path) }, "返回列表")));
-    body.replaceChildren(
+    append(clear(body), [
       h("section", { class: "panel", "aria-labelledby": "department-facts" },
         h("h2", { id: "department-facts" }, "举报概况"),
         facts([
@@ -118,7 +118,7 @@ async function renderReport(main, id, context) {
         h("p", { class: "report-text" }, report.description),
         h("h3", {}, "照片与附件"),
         attachmentsView(report.attachments, attachmentPath, { what: "举报照片" })),
-      forward.status === "pending" ? findingForm() : findingView());
+      forward.status === "pending" ? findingForm() : findingView()]);
   }
 
   draw();

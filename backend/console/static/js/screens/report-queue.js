@@ -11,7 +11,7 @@ import {
 } from "../labels.js";
 import { href } from "../router.js";
 import * as session from "../session.js";
-import { button, facts, flash, h, notice, pageHead, tag } from "../ui/dom.js";
+import { append, button, clear, facts, flash, h, notice, pageHead, tag } from "../ui/dom.js";
 import { editor } from "../ui/editor.js";
 import { formatDateTime, formatNumber } from "../ui/format.js";
 import { asNumber, form } from "../ui/form.js";
@@ -311,7 +311,7 @@ async function renderReport(main, id, context) {
     head.replaceChildren(pageHead(`举报 ${report.report_no}`, `${report.category.name} · ${label(REPORT_STATUSES, report.status)}`,
       h("a", { class: "button button-secondary", href: href(context.path) }, "返回队列")));
     const credit = report.subject_credit;
-    body.replaceChildren(
+    append(clear(body), [
       h("section", { class: "panel", "aria-labelledby": "report-facts" },
         h("h2", { id: "report-facts" }, "举报概况"),
         facts([
@@ -336,7 +336,8 @@ async function renderReport(main, id, context) {
         attachmentsView(report.attachments, attachmentPath, { what: "举报照片" })),
       credit ? h("section", { class: "panel", "aria-labelledby": "report-subject" },
         h("h2", { id: "report-subject" }, "被举报居民的信用"),
-        h("p", { class: "muted" }, "本次查看记为“举报核查”查询记录，举报办结后被举报人才能看到。"),
+        h("p", { class: "muted" }, report.status === "decided" ? "本次查看记为“举报核查”查询记录，被举报人可以看到。"
+          : "本次查看记为“举报核查”查询记录，举报办结后被举报人才能看到。"),
         facts([
           ["居民", `${credit.resident.masked_name} · ${credit.resident.masked_id_number}（编号 ${credit.resident.id}）`],
           ["镇街 · 村（社区）", `${credit.resident.town} · ${credit.resident.village}`],
@@ -350,7 +351,7 @@ async function renderReport(main, id, context) {
       report.decision ? decisionView() : decisionForm(),
       h("section", { class: "panel", "aria-labelledby": "report-history" },
         h("h2", { id: "report-history" }, "办理记录"),
-        timeline(report.history, REPORT_STEPS, describeStep)));
+        timeline(report.history, REPORT_STEPS, describeStep))]);
   }
 
   draw();

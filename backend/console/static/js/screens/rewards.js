@@ -6,7 +6,7 @@ import { api } from "../api.js";
 import { ApiError } from "../http.js";
 import { PAY_METHODS, RESIDENT_STATUSES, REWARD_STATUSES, label, options } from "../labels.js";
 import * as session from "../session.js";
-import { button, facts, flash, h, notice, pageHead, tag } from "../ui/dom.js";
+import { append, button, clear, facts, flash, h, notice, pageHead, tag } from "../ui/dom.js";
 import { editor } from "../ui/editor.js";
 import { formatDateTime, formatNumber } from "../ui/format.js";
 import { form } from "../ui/form.js";
@@ -99,8 +99,8 @@ export default {
         onSubmit: (values) => api.post(`${PATH}/claim`, values),
         onSuccess: (reward) => {
           claim.reset();
-          found.replaceChildren(facts([["举报编号", reward.report_no], ["金额（元）", formatNumber(reward.amount)], ["状态", statusTag(reward)]]),
-            reward.status === "approved" ? h("div", { class: "form-actions" }, button("登记发放", () => pay(reward))) : null);
+          append(clear(found), [facts([["举报编号", reward.report_no], ["金额（元）", formatNumber(reward.amount)], ["状态", statusTag(reward)]]),
+            reward.status === "approved" ? h("div", { class: "form-actions" }, button("登记发放", () => pay(reward))) : null]);
           flash(status, "success", `找到举报 ${reward.report_no} 的奖励。`);
         },
       });
