@@ -145,7 +145,14 @@ async function renderReport(main, id, context) {
   }
 
   async function assign() {
-    const people = await assignees();
+    let people;
+    try {
+      people = await assignees();
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      if (!error.sessionEnded) flash(status, "error", error.message);
+      return;
+    }
     step("分派承办人", [{ name: "reviewer_id", label: "承办人", type: "select", required: true, empty: "请选择", options: people, parse: asNumber }],
       "分派", (values) => api.post(`${base}/assign`, values), "已分派。");
   }
