@@ -313,7 +313,7 @@ def test_settings_show_the_api_field_error_beside_the_field(browser, console_ser
     field = wait_for(browser, lambda d: d.find_elements(By.NAME, "limits.binding_per_day"))[0]
 
     field.clear()
-    field.send_keys("500" + Keys.ENTER)  # over the setting's bound of 100: the API refuses it
+    field.send_keys("0" + Keys.ENTER)  # under the setting's bound of 1: the API refuses it
 
     summary = wait_for(browser, shown_alerts)
     assert "每个账号每天实名绑定次数" in summary[0].text
