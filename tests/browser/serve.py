@@ -42,7 +42,7 @@ def build(instance: Path):
         upgrade()
         demo.load_if_empty()
         # Every test signs in and opens screens from the same address within a minute or two.
-        settings.update(Principal(kind="system", id=0, roles=frozenset({ADMIN}), name="browser tests"),
+        settings.update(Principal(kind="system", id=0, roles=frozenset({ADMIN}), name="tests"),
                         {"limits.public_per_minute": 2000})
     return app
 
