@@ -63,15 +63,17 @@ def queue_row(driver, number):
     return wait_for(driver, find, message=f"no row {number}")[0]
 
 
-def press(driver, number, text):
-    """Press a button (or link) of a report's row, looking again if the list is drawn anew meanwhile."""
+def press(driver, number, *texts):
+    """Press the button (or link) of a report's row with one of these texts, looking again if the list is
+    drawn anew meanwhile."""
+    text = " or ".join(f"text()='{each}'" for each in texts)
     def pressed(d):
         try:
-            queue_row(d, number).find_element(By.XPATH, f".//*[self::a or self::button][text()='{text}']").click()
+            queue_row(d, number).find_element(By.XPATH, f".//*[self::a or self::button][{text}]").click()
             return True
         except StaleElementReferenceException:
             return False
-    wait_for(driver, pressed, message=f"could not press {text} of {number}")
+    wait_for(driver, pressed, message=f"could not press {texts} of {number}")
 
 
 def row_text(driver, number):
@@ -95,7 +97,7 @@ def headings(driver):
 
 
 def open_case(driver, number):
-    press(driver, number, "办理")
+    press(driver, number, "办理", "查看")
     wait_for(driver, lambda d: f"举报 {number}" in headings(d), message=f"the case {number} did not open")
 
 

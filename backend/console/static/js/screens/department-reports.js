@@ -40,6 +40,7 @@ function renderList(main, context) {
     ],
     load: (query) => api.page(PATH, query),
     assign: () => null,
+    openLabel: (line) => (line.forward.status === "pending" ? "办理" : "查看"),
     status,
     context,
     empty: "暂无转交本部门的举报",

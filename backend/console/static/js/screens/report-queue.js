@@ -85,6 +85,7 @@ async function renderQueue(main, context) {
     ],
     load: (query) => api.page(PATH, query),
     assign: (report) => (report.status === "decided" ? null : `${PATH}/${report.id}/assign`),
+    openLabel: (report) => (report.status === "decided" ? "查看" : "办理"),
     status,
     context,
     empty: "没有符合条件的举报",

@@ -99,10 +99,12 @@ export async function staffNames() {
 /**
  * The list of a queue. Options: caption, load(query), columns, filters, caseLabel(row) (its number, read
  * out on the buttons), assign(row) → the assign endpoint (or null when the case cannot be assigned),
- * status (the screen's notice area), context (the screen's context), empty.
- * Each row has "办理" (opens the case) and, while open, "由我承办" (assign it to me).
+ * status (the screen's notice area), context (the screen's context), empty, openLabel(row) (the text of the
+ * button that opens the case: "办理" unless told). Each row has that button and, while the case is open,
+ * "由我承办" (assign it to me).
  */
-export function queueList({ caption, load, columns, filters = [], caseLabel, assign, status, context, empty }) {
+export function queueList({ caption, load, columns, filters = [], caseLabel, assign, status, context, empty,
+  openLabel = () => "办理" }) {
   const me = session.current().me;
   let list = null;
 
@@ -124,7 +126,7 @@ export function queueList({ caption, load, columns, filters = [], caseLabel, ass
     load,
     empty,
     actions: (row) => [
-      h("a", { class: "button button-small", href: href(context.path, { id: row.id }), "aria-label": `办理 ${caseLabel(row)}` }, "办理"),
+      h("a", { class: "button button-small", href: href(context.path, { id: row.id }), "aria-label": `${openLabel(row)} ${caseLabel(row)}` }, openLabel(row)),
       assign && assign(row) && row.assignee_id !== me.id
         ? button("由我承办", () => take(row), { kind: "secondary", small: true, "aria-label": `由我承办 ${caseLabel(row)}` })
         : null,
