@@ -92,6 +92,8 @@ REFUSED_BY_RULES = {
         422: "min_stars belongs to purpose admission and offer_id to one of the caller's offers"},
     "PUT /api/v1/admin/settings": {422: "each setting's own type and bounds, and at least one setting"},
     "PUT /api/v1/admin/star-levels": {422: "thresholds that rise with the stars"},
+    "GET /api/v1/admin/stats/monthly": {422: "a month that has begun (month_in_future)"},
+    "POST /api/v1/admin/stats/monthly/{month}/publish": {422: "a month that has begun (month_in_future)"},
 }
 
 

@@ -6,7 +6,13 @@ from flask.views import MethodView
 
 from backend.dates.timeutil import as_local
 from backend.monitoring import service
-from backend.monitoring.schemas import MonthlyQuery, MonthlySchema, MonthlyTownQuery, PublishedMonthSummarySchema
+from backend.monitoring.schemas import (
+    MONTH_PATTERN,
+    MonthlyQuery,
+    MonthlySchema,
+    MonthlyTownQuery,
+    PublishedMonthSummarySchema,
+)
 from backend.web.access import ADMIN, current_principal
 from backend.web.api import Blueprint, paginate
 
@@ -15,6 +21,8 @@ admin_blp = Blueprint("monitoring_admin", __name__, url_prefix="/api/v1/admin/st
 public_blp = Blueprint("monitoring_public", __name__, url_prefix="/api/v1/public/stats/monthly",
                        description="Published monthly monitoring results and warnings")
 
+MONTH_PARAMETER = {"in": "path", "name": "month", "required": True, "description": "the month, YYYY-MM",
+                   "schema": {"type": "string", "pattern": MONTH_PATTERN, "example": "2026-11"}}
 CSV_RESPONSE = {"200": {"description": "the month's figures; with format=csv one row per town and a last row "
                                        "for the city (town empty)",
                         "content": {"text/csv": {"schema": {"type": "string"}}}}}
@@ -40,11 +48,12 @@ class MonthlyFigures(MethodView):
         return document
 
 
-@admin_blp.route("/<month>/publish")
+@admin_blp.route("/<month>/publish", parameters=[MONTH_PARAMETER])
 class MonthlyPublish(MethodView):
     @admin_blp.access(ADMIN)
     @admin_blp.response(201, MonthlySchema)
     @admin_blp.alt_response(409, response="CONFLICT")
+    @admin_blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def post(self, month):
         """Publish an ended month: freeze its figures and warnings (按月度发布监测结果和预警报告)
 
@@ -80,12 +89,13 @@ class PublishedMonths(MethodView):
         return [_summary(row, town) for row in paginate(service.published_months(), pagination_parameters)]
 
 
-@public_blp.route("/<month>")
+@public_blp.route("/<month>", parameters=[MONTH_PARAMETER])
 class PublishedMonthItem(MethodView):
     @public_blp.public()
     @public_blp.arguments(MonthlyTownQuery, location="query")
     @public_blp.response(200, MonthlySchema)
     @public_blp.alt_response(404, response="NOT_FOUND")
+    @public_blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     def get(self, query, month):
         """One published month: figures per town and city-wide, and its warnings (one town's with ``town``)"""
         town = query.get("town")

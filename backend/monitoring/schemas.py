@@ -7,7 +7,8 @@ from marshmallow import validate
 from backend.monitoring.service import PURPOSES, STARS
 from backend.web.schemas import QuerySchema, Text
 
-MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="a month is written YYYY-MM")
+MONTH_PATTERN = r"^2\d{3}-(0[1-9]|1[0-2])$"
+MONTH = validate.Regexp(MONTH_PATTERN, error="a month is written YYYY-MM")
 WARNING_KINDS = ["overdue_reviews", "overdue_commitments", "penalty_rise", "credit_village_share_fell"]
 
 
@@ -146,7 +147,7 @@ class PublishedMonthSummarySchema(ma.Schema):
 
 
 class MonthlyQuery(QuerySchema):
-    month = ma.fields.String(required=True, validate=MONTH, metadata={"example": "2026-11"})
+    month = ma.fields.String(required=True, validate=MONTH, metadata={"example": "2026-11", "pattern": MONTH_PATTERN})
     format = ma.fields.String(load_default="json", validate=validate.OneOf(["json", "csv"]))
 
 

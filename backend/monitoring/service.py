@@ -418,7 +418,7 @@ def warnings(document: dict, previous: dict) -> list[dict]:
 
 
 _WARNING_TEXT = {
-    "overdue_reviews": _("%(count)s overdue %(source)s reviews"),
+    "overdue_reviews": _("%(count)s overdue reviews of %(source)s"),
     "overdue_commitments": _("%(count)s overdue government commitments"),
     "penalty_rise": _("penalties rose from %(previous)s to %(count)s over the previous month"),
     "credit_village_share_fell": _("the share of credit villages fell from %(previous_share)s to %(share)s"),
