@@ -157,7 +157,7 @@ def penalties(clock, resident, month: str, count: int) -> None:
         grant(clock, resident, "EN-01", f"{month}-{day:02d}T10:00:00+08:00")
 
 
-def test_penalty_rise_warns_above_the_share_and_from_zero_at_the_count(clock, residents):
+def test_penalty_rise_warns_above_the_share_and_from_zero_at_the_count(clock, residents, client, staff):
     changjing, chengjiang = register(residents), register(residents, town="澄江街道", village="城中社区")
     penalties(clock, changjing, "2026-10", 5)
     penalties(clock, changjing, "2026-11", 6)  # +20 %: exactly the setting, no rise "by more than"
@@ -171,6 +171,10 @@ def test_penalty_rise_warns_above_the_share_and_from_zero_at_the_count(clock, re
     rise = next(w for w in document["warnings"] if w["kind"] == "penalty_rise" and w["town"] == "长泾镇")
     assert (rise["count"], rise["previous"]) == (7, 5)
     assert "penalty_rise" in kinds(document, "澄江街道")
+    shown = client.get(ADMIN_MONTHLY, query_string={"month": "2026-11"},
+                       headers={**staff.headers("admin"), "Accept-Language": "en"}).get_json()["warnings"]
+    assert {"kind": "penalty_rise", "town": "长泾镇", "source": None, "count": 7, "previous": 5, "threshold": 0.2,
+            "message": "penalties rose from 5 to 7 over the previous month"} in shown
 
     change_settings({"monitoring.penalty_rise_share": 0.4, "monitoring.penalty_rise_from_zero": 6})
     document = monitoring.compute("2026-11")
