@@ -392,3 +392,14 @@ def test_verifications_count_by_the_verifiers_town_and_purpose(residents, verifi
     assert figures["total"] == 3 and figures["by_purpose"]["discount"] == 2 and figures["by_purpose"]["admission"] == 1
     assert town_of(document, "长泾镇")["verifications"]["total"] == 0
     assert document["city"]["verifications"]["total"] == 3
+
+
+def test_the_previous_month_counts_only_who_was_registered_then(clock, residents):
+    resident = register(residents)
+    grant(clock, resident, "SC-07", "2026-10-10T10:00:00+08:00")  # a credit village in October
+    register(residents, village="河塘村", since="2026-11-15T10:00:00+08:00")  # a second village from November
+    november = monitoring.compute("2026-11")
+    assert town_of(november, "长泾镇")["ratings"]["villages"] == 2
+    fell = next(w for w in november["warnings"] if w["kind"] == "credit_village_share_fell")
+    assert (fell["previous_share"], fell["share"]) == (1.0, 0.5)
+    assert monitoring.compute("2026-10")["city"]["residents"] == 1

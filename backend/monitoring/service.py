@@ -34,6 +34,7 @@ from backend.audit import service as audit
 from backend.codes.models import Verification
 from backend.credit.levels import current_levels, stars_expression
 from backend.credit.models import COUNTING_STATUSES, CreditEvent, EventStatusChange
+from backend.data import bulk
 from backend.data.extensions import db
 from backend.dates.timeutil import SHANGHAI, as_local, as_utc, utcnow
 from backend.i18n import _
@@ -153,69 +154,103 @@ def _count_if(condition):
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def stars_at(moment: datetime):
-    """SQL: every resident registered before ``moment`` and active, with household, village, town and
-    the stars they held at ``moment``, rebuilt from the ledger and the events' status history."""
+def stars_at(*moments: datetime):
+    """SQL: every active resident registered before the last of ``moments``, with household, village and
+    town, and for each moment ``i``: ``present_i`` (1 if registered before it) and ``stars_i``, the stars
+    held then, rebuilt from the ledger and the events' status history. One scan of the ledger serves
+    every moment (a month and the one before it, for the warnings)."""
     events, changes = CreditEvent.__table__, EventStatusChange.__table__
-    last_before = (select(changes.c.event_id, func.max(changes.c.id).label("change_id"))
-                   .where(changes.c.at < moment).group_by(changes.c.event_id).subquery("last_before"))
-    first_after = (select(changes.c.event_id, func.min(changes.c.id).label("change_id"))
-                   .where(changes.c.at >= moment).group_by(changes.c.event_id).subquery("first_after"))
-    before, after = changes.alias("change_before"), changes.alias("change_after")
-    # The status then: set by the last move before the moment, or left by the first move after it, or
-    # (no move at all) the status it still has.
-    status_then = func.coalesce(before.c.to_status, after.c.from_status, events.c.status)
-    counting = (select(events.c.resident_id, func.sum(events.c.points).label("total"),
-                       func.min(events.c.caps_stars_at).label("ceiling"))
-                .select_from(events
-                             .outerjoin(last_before, last_before.c.event_id == events.c.id)
-                             .outerjoin(before, before.c.id == last_before.c.change_id)
-                             .outerjoin(first_after, first_after.c.event_id == events.c.id)
-                             .outerjoin(after, after.c.id == first_after.c.change_id))
-                .where(events.c.created_at < moment, events.c.effective_until > moment,
-                       status_then.in_(COUNTING_STATUSES))
-                .group_by(events.c.resident_id)
-                .subquery("counting"))
-    points = settings.get("credit.base_points") + func.coalesce(counting.c.total, 0)
-    stars = stars_expression(points, counting.c.ceiling, current_levels())
+    # Events that ever moved: their status at each moment is set by their last move before it, or, before
+    # their first move, is the status that move left. Events that never moved have their status still.
+    moves = (select(changes.c.event_id, func.min(changes.c.id).label("first_id"),
+                    *[func.max(case((changes.c.at < moment, changes.c.id))).label(f"last_{i}")
+                      for i, moment in enumerate(moments)])
+             .group_by(changes.c.event_id).subquery("moves"))
+    first_move = changes.alias("first_move")
+    last_moves = [changes.alias(f"last_move_{i}") for i in range(len(moments))]
+    joined = moves.join(first_move, first_move.c.id == moves.c.first_id)
+    for i, last_move in enumerate(last_moves):
+        joined = joined.outerjoin(last_move, last_move.c.id == moves.c[f"last_{i}"])
+    changed = (select(moves.c.event_id, *[func.coalesce(last_move.c.to_status, first_move.c.from_status)
+                                          .label(f"status_{i}") for i, last_move in enumerate(last_moves)])
+               .select_from(joined).subquery("changed"))
+
+    def counting(i, moment):
+        return and_(events.c.created_at < moment, events.c.effective_until > moment,
+                    func.coalesce(changed.c[f"status_{i}"], events.c.status).in_(COUNTING_STATUSES))
+
+    totals = []
+    for i, moment in enumerate(moments):
+        points = func.coalesce(func.sum(case((counting(i, moment), events.c.points), else_=0)), 0)
+        totals += [points.label(f"total_{i}"),
+                   func.min(case((counting(i, moment), events.c.caps_stars_at))).label(f"ceiling_{i}")]
+    per_resident = (select(events.c.resident_id, *totals)
+                    .select_from(events.outerjoin(changed, changed.c.event_id == events.c.id))
+                    .where(events.c.created_at < max(moments), events.c.effective_until > min(moments))
+                    .group_by(events.c.resident_id)
+                    .subquery("counting"))
+    base, levels = settings.get("credit.base_points"), current_levels()
+    columns = []
+    for i, moment in enumerate(moments):
+        points = base + func.coalesce(per_resident.c[f"total_{i}"], 0)
+        columns += [case((Resident.created_at < moment, 1), else_=0).label(f"present_{i}"),
+                    stars_expression(points, per_resident.c[f"ceiling_{i}"], levels).label(f"stars_{i}")]
     return (select(Resident.id.label("resident_id"), Resident.household_id, Resident.village_id,
-                   Resident.town_id, stars.label("stars"))
+                   Resident.town_id, *columns)
             .select_from(Resident)
-            .outerjoin(counting, counting.c.resident_id == Resident.id)
-            .where(Resident.created_at < moment, Resident.status == "active"))
+            .outerjoin(per_resident, per_resident.c.resident_id == Resident.id)
+            .where(Resident.created_at < max(moments), Resident.status == "active"))
 
 
-def rated_towns(moment: datetime) -> dict[int, dict]:
-    """Per town: residents, stars held and the ratings, as of ``moment``: one statement, grouped three
-    times (households, villages, towns)."""
+def rated_towns(moment: datetime, before: datetime) -> dict[int, dict]:
+    """Per town, as of ``moment``: residents, the stars they held and the ratings; and as of ``before``
+    (the previous month's end) its villages and credit villages. One statement over the registry and the
+    ledger, grouped three times (households, villages, towns)."""
     rules = ratings.rules()
-    people = stars_at(moment).subquery("people")
-    is_credit_household = case((and_(func.min(people.c.stars) >= rules.min_stars,
-                                     func.max(people.c.stars) >= rules.top_stars), 1), else_=0)
-    households = (select(people.c.household_id, people.c.village_id, people.c.town_id,
-                         func.count().label("members"), is_credit_household.label("is_credit"),
-                         *[_count_if(people.c.stars == stars).label(f"s{stars}") for stars in STARS])
+    bulk.roomy_transaction()
+    people = stars_at(moment, before).subquery("people")
+    household_columns = []
+    for i in (0, 1):
+        present, stars = people.c[f"present_{i}"], people.c[f"stars_{i}"]
+        members = func.sum(present)
+        lowest, highest = func.min(case((present == 1, stars))), func.max(case((present == 1, stars)))
+        household_columns += [
+            members.label(f"members_{i}"), case((members > 0, 1), else_=0).label(f"has_members_{i}"),
+            case((and_(members > 0, lowest >= rules.min_stars, highest >= rules.top_stars), 1), else_=0)
+            .label(f"is_credit_{i}")]
+    households = (select(people.c.household_id, people.c.village_id, people.c.town_id, *household_columns,
+                         *[_count_if(and_(people.c.present_0 == 1, people.c.stars_0 == stars)).label(f"s{stars}")
+                           for stars in STARS])
                   .group_by(people.c.household_id, people.c.village_id, people.c.town_id)
                   .subquery("households_then"))
-    credit_households = func.sum(households.c.is_credit)
+    village_columns = []
+    for i in (0, 1):
+        count, credit = func.sum(households.c[f"has_members_{i}"]), func.sum(households.c[f"is_credit_{i}"])
+        village_columns += [
+            count.label(f"households_{i}"), credit.label(f"credit_households_{i}"),
+            case((count > 0, 1), else_=0).label(f"has_households_{i}"),
+            ratings._at_least(credit, count, rules.village_share).label(f"is_credit_{i}")]
     villages = (select(households.c.village_id, households.c.town_id,
-                       func.sum(households.c.members).label("residents"),
-                       func.count().label("households"), credit_households.label("credit_households"),
-                       ratings._at_least(credit_households, func.count(), rules.village_share).label("is_credit"),
-                       *[func.sum(getattr(households.c, f"s{stars}")).label(f"s{stars}") for stars in STARS])
+                       func.sum(households.c.members_0).label("residents"), *village_columns,
+                       *[func.sum(households.c[f"s{stars}"]).label(f"s{stars}") for stars in STARS])
                 .group_by(households.c.village_id, households.c.town_id)
                 .subquery("villages_then"))
     towns = (select(villages.c.town_id, func.sum(villages.c.residents).label("residents"),
-                    func.count().label("villages"), func.sum(villages.c.is_credit).label("credit_villages"),
-                    func.sum(villages.c.households).label("households"),
-                    func.sum(villages.c.credit_households).label("credit_households"),
-                    *[func.sum(getattr(villages.c, f"s{stars}")).label(f"s{stars}") for stars in STARS])
+                    func.sum(villages.c.has_households_0).label("villages"),
+                    func.sum(villages.c.is_credit_0).label("credit_villages"),
+                    func.sum(villages.c.households_0).label("households"),
+                    func.sum(villages.c.credit_households_0).label("credit_households"),
+                    func.sum(villages.c.has_households_1).label("villages_before"),
+                    func.sum(villages.c.is_credit_1).label("credit_villages_before"),
+                    *[func.sum(villages.c[f"s{stars}"]).label(f"s{stars}") for stars in STARS])
              .group_by(villages.c.town_id))
     return {row.town_id: {"residents": int(row.residents), "villages": int(row.villages),
                           "credit_villages": int(row.credit_villages), "households": int(row.households),
                           "credit_households": int(row.credit_households),
-                          "stars": {str(stars): int(getattr(row, f"s{stars}")) for stars in STARS}}
-            for row in db.session.execute(towns)}
+                          "villages_before": int(row.villages_before),
+                          "credit_villages_before": int(row.credit_villages_before),
+                          "stars": {str(stars): int(row[f"s{stars}"]) for stars in STARS}}
+            for row in db.session.execute(towns).mappings()}
 
 
 def _bound_residents(moment: datetime) -> dict[int, int]:
@@ -302,7 +337,9 @@ def compute(month: str, *, now: datetime | None = None) -> dict:
     def figures(town_id):
         return per_town.get(town_id, unplaced)
 
-    for town_id, row in rated_towns(found.as_of).items():
+    before = period(previous_month(month))
+    rated = rated_towns(found.as_of, before.as_of)
+    for town_id, row in rated.items():
         target = figures(town_id)
         target.residents, target.stars = row["residents"], row["stars"]
         target.ratings.update({key: row[key] for key in ("households", "credit_households", "villages",
@@ -346,7 +383,7 @@ def compute(month: str, *, now: datetime | None = None) -> dict:
                 "city": city_row, "towns": town_rows,
                 "unplaced": {"reviews": unplaced.reviews, "commitments": unplaced.commitments,
                              "rewards": unplaced.rewards}}
-    document["warnings"] = warnings(document, _previous_figures(month, found))
+    document["warnings"] = warnings(document, _previous_figures(before, rated, towns))
     return document
 
 
@@ -357,19 +394,18 @@ def _meets(part: int, whole: int, share: Fraction) -> bool:
 # --- warnings (预警) ------------------------------------------------------------------------------------
 
 
-def _previous_figures(month: str, found: Period) -> dict:
+def _previous_figures(before: Period, rated: dict[int, dict], towns: dict[int, str]) -> dict:
     """What the warnings compare with: the previous month's penalties per town (recorded events never
-    change) and its credit-village shares (from its publication when there is one, else rebuilt)."""
-    before = period(previous_month(month))
-    names = dict(db.session.execute(select(Town.id, Town.name)).all())
-    penalties = {names.get(town_id): counts["penalty"]
+    change) and its credit-village shares (from its publication when there is one, else rebuilt with this
+    month's figures)."""
+    penalties = {towns.get(town_id): counts["penalty"]
                  for town_id, counts in penalty_and_bonus_events(before.start, before.end).items()}
     published = db.session.get(PublishedMonth, before.month)
     if published is not None:
         shares = {row["town"]: row["ratings"]["credit_village_share"] for row in published.document["towns"]}
     else:
-        shares = {names[town_id]: _share(row["credit_villages"], row["villages"])
-                  for town_id, row in rated_towns(before.as_of).items() if town_id in names}
+        shares = {towns[town_id]: _share(row["credit_villages_before"], row["villages_before"])
+                  for town_id, row in rated.items() if town_id in towns and row["villages_before"]}
     return {"penalties": penalties, "credit_village_shares": shares}
 
 
