@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from fractions import Fraction
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select, text
 
 from backend.accounts.models import WeChatAccount
 from backend.audit import service as audit
@@ -208,6 +208,11 @@ def rated_towns(moment: datetime, before: datetime) -> dict[int, dict]:
     ledger, grouped three times (households, villages, towns)."""
     rules = ratings.rules()
     bulk.roomy_transaction()
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        # Parallel workers would each rebuild the per-resident totals of the ledger (the inner side of
+        # their join): one process does it once, and faster on a small machine.
+        connection.execute(text("SET LOCAL max_parallel_workers_per_gather = 0"))
     people = stars_at(moment, before).subquery("people")
     household_columns = []
     for i in (0, 1):
