@@ -403,3 +403,12 @@ def test_the_previous_month_counts_only_who_was_registered_then(clock, residents
     fell = next(w for w in november["warnings"] if w["kind"] == "credit_village_share_fell")
     assert (fell["previous_share"], fell["share"]) == (1.0, 0.5)
     assert monitoring.compute("2026-10")["city"]["residents"] == 1
+
+
+def test_the_demo_leaves_published_months_to_chart(runner, client):
+    assert runner.invoke(args=["demo", "load"]).exit_code == 0
+    months = client.get(PUBLIC_MONTHLY).get_json()
+    assert len(months) == 3
+    assert all(month["figures"]["residents"] > 0 for month in months)
+    latest = client.get(f"{PUBLIC_MONTHLY}/{months[0]['month']}").get_json()
+    assert len(latest["towns"]) >= 2 and sum(latest["city"]["stars"].values()) == latest["city"]["residents"]
