@@ -1,6 +1,8 @@
 """Monthly monitoring over HTTP (SPEC §8): admins read any month's figures (JSON or CSV) and publish ended
 months; anyone reads the published months."""
 
+from dataclasses import asdict
+
 from flask import Response
 from flask.views import MethodView
 
@@ -67,8 +69,8 @@ def _summary(row, town: str | None) -> dict:
     document = row.document
     figures = document["city"] if town is None else next(
         (item for item in document["towns"] if item["town"] == town), None)
-    if figures is None:  # a town registered after the month was published
-        figures = {"town": town, "residents": 0}
+    if figures is None:  # a town registered after the month was published: it had nothing then
+        figures = {"town": town, **asdict(service.Figures())}
     return {"month": row.month, "as_of": as_local(row.as_of).isoformat(),
             "published_at": as_local(row.published_at).isoformat(), "town": town,
             "figures": figures, "ratings": figures.get("ratings", {}),
