@@ -35,7 +35,7 @@ class MonthlyFigures(MethodView):
     @admin_blp.access(ADMIN)
     @admin_blp.arguments(MonthlyQuery, location="query")
     @admin_blp.response(200, MonthlySchema)
-    @admin_blp.doc(responses=CSV_RESPONSE)
+    @admin_blp.doc(responses=CSV_RESPONSE, operationId="get_monthly_figures")
     def get(self, query):
         """A month's figures per town and city-wide, with its warnings (frozen once published)
 
@@ -56,6 +56,7 @@ class MonthlyPublish(MethodView):
     @admin_blp.response(201, MonthlySchema)
     @admin_blp.alt_response(409, response="CONFLICT")
     @admin_blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    @admin_blp.doc(operationId="publish_month")
     def post(self, month):
         """Publish an ended month: freeze its figures and warnings (按月度发布监测结果和预警报告)
 
@@ -84,8 +85,13 @@ class PublishedMonths(MethodView):
     @public_blp.response(200, PublishedMonthSummarySchema(many=True))
     @public_blp.paginate()
     @public_blp.alt_response(404, response="NOT_FOUND")
+    @public_blp.doc(operationId="list_published_months")
     def get(self, query, pagination_parameters):
-        """Published months, newest first, each with the city's figures or one town's (a trend over months)"""
+        """Published months, newest first, each with the city's figures or one town's (a trend over months)
+
+        Each item holds a month's figures as they were published (24:00 Asia/Shanghai on its last day) and
+        how many of its warnings concern the city or the town; an unknown town is 404 ``town_not_found``.
+        """
         town = query.get("town")
         service.check_town(town)
         return [_summary(row, town) for row in paginate(service.published_months(), pagination_parameters)]
@@ -98,8 +104,13 @@ class PublishedMonthItem(MethodView):
     @public_blp.response(200, MonthlySchema)
     @public_blp.alt_response(404, response="NOT_FOUND")
     @public_blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    @public_blp.doc(operationId="get_published_month")
     def get(self, query, month):
-        """One published month: figures per town and city-wide, and its warnings (one town's with ``town``)"""
+        """One published month: figures per town and city-wide, and its warnings (one town's with ``town``)
+
+        The month exactly as it was published: one read of its stored document. A month not published is 404
+        ``month_not_published``; an unknown town 404 ``town_not_found``.
+        """
         town = query.get("town")
         service.check_town(town)
         frozen = service.published(month)
