@@ -14,7 +14,7 @@ from backend.credit import service as credit
 from backend.credit.default_rubric import load_default_rubric
 from backend.data.extensions import db
 from backend.data.import_files import Row
-from backend.dates.timeutil import utcnow
+from backend.dates.timeutil import local_today, utcnow
 from backend.demo import public_credit
 from backend.privacy.id_numbers import with_check_digit
 from backend.residents import service as residents_service
@@ -310,6 +310,34 @@ def _load_integrity() -> None:
                                         rectification="恢复履行协议并补偿企业损失")
 
 
+# The demo's monitoring shows this many published months before the running one (a trend to chart).
+PUBLISHED_MONTHS = 3
+
+
+def _load_monitoring() -> None:
+    """Give the demo a past: its residents were registered a year and a half ago and each demo event was
+    recorded when it occurred (the demo's own rows, nothing else); then publish the last ended months, so
+    the monitoring has figures, warnings and a trend over months."""
+    from sqlalchemy import update
+
+    from backend.credit.models import CreditEvent
+    from backend.monitoring import service as monitoring
+
+    now = utcnow()
+    db.session.execute(update(Resident).values(created_at=now - timedelta(days=550)))
+    db.session.execute(update(CreditEvent).where(CreditEvent.source == "demo")
+                       .values(created_at=CreditEvent.occurred_at))
+    db.session.commit()
+    today = local_today()
+    month = monitoring.previous_month(f"{today.year}-{today.month:02d}")
+    months = []
+    for _ in range(PUBLISHED_MONTHS):
+        months.append(month)
+        month = monitoring.previous_month(month)
+    for month in reversed(months):
+        monitoring.publish(None, month)
+
+
 def _credentials_path() -> Path:
     return Path(current_app.instance_path) / "demo-credentials.json"
 
@@ -333,6 +361,7 @@ def load_if_empty() -> bool:
     _load_reports(saved)
     _load_integrity()
     public_credit.load(demo_uscc)
+    _load_monitoring()
     path = _credentials_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(saved, ensure_ascii=False, indent=2))
