@@ -20,6 +20,7 @@ from backend.credit.models import COUNTING_STATUSES, CreditAccount, CreditEvent,
 from backend.credit.rubric import get_item
 from backend.data.extensions import db
 from backend.dates.timeutil import as_local, utcnow
+from backend.i18n import _
 from backend.query_records import service as query_records
 from backend.residents import service as residents
 from backend.web.access import ADMIN, DEPARTMENT, Principal
@@ -50,7 +51,7 @@ def on_voided(function):
 
 class EventNotFound(NotFound):
     reason = "event_not_found"
-    message = "No such credit event."
+    message = _("No such credit event.")
 
 
 class StatusMoveNotAllowed(Conflict):
@@ -254,9 +255,10 @@ def move_status(event_id: int, to_status: str, actor: Principal | None, reason: 
     db.session.refresh(event)
     move = (event.status, to_status)
     if move not in MOVES and not (as_consequence and move in CONSEQUENCE_MOVES):
-        raise StatusMoveNotAllowed(f"An event cannot move from {event.status} to {to_status}.")
+        raise StatusMoveNotAllowed(_("An event cannot move from %(from_status)s to %(to_status)s.",
+                                     from_status=event.status, to_status=to_status))
     if not reason or not reason.strip():
-        raise InvalidInput("say why the status moves", field="reason")
+        raise InvalidInput(_("say why the status moves"), field="reason")
     db.session.execute(insert(EventStatusChange).values(
         event_id=event.id, from_status=event.status, to_status=to_status, at=utcnow(),
         actor_kind=actor.kind if actor else "system", actor_id=actor.id if actor else None, reason=reason))

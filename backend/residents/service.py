@@ -12,6 +12,7 @@ from backend.audit import service as audit
 from backend.data.extensions import db
 from backend.data.import_files import Row
 from backend.dates.timeutil import utcnow
+from backend.i18n import _
 from backend.privacy.id_numbers import InvalidIdNumber, validate_id_number
 from backend.privacy.masking import mask_id_number, mask_name, mask_phone
 from backend.privacy.sealing import lookup_hash, lookup_hasher, open_sealed, seal
@@ -26,7 +27,7 @@ BATCH = 1000
 
 class ResidentNotActive(Forbidden):
     reason = "resident_not_active"
-    message = "The registry shows this resident as moved or deceased; ask the credit office."
+    message = _("The registry shows this resident as moved or deceased; ask the credit office.")
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,7 @@ def list_residents(*, town: str | None = None, village: str | None = None, statu
 def get_resident(resident_id: int) -> Resident:
     resident = db.session.get(Resident, resident_id)
     if resident is None:
-        raise NotFound("No such resident.")
+        raise NotFound(_("No such resident."))
     return resident
 
 
