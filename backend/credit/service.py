@@ -19,8 +19,9 @@ from backend.credit.levels import current_levels, level_name, stars_for
 from backend.credit.models import COUNTING_STATUSES, CreditAccount, CreditEvent, EventStatusChange, RubricItem
 from backend.credit.rubric import get_item
 from backend.data.extensions import db
-from backend.dates.timeutil import as_local, utcnow
+from backend.dates.timeutil import utcnow
 from backend.i18n import _
+from backend.notices import layouts
 from backend.query_records import service as query_records
 from backend.residents import service as residents
 from backend.web.access import ADMIN, DEPARTMENT, Principal
@@ -230,10 +231,14 @@ def _notify_penalty(event: CreditEvent) -> None:
 PENALTY_PAGE = "pages/credit/events"
 
 
+PENALTY_NOTICE_HINT = "如有异议，可在小程序内提出"
+
+
 def penalty_notice(event) -> dict:
-    """The data of a penalty notice (SPEC §3: the resident is told, so they can object in time)."""
-    return {"rubric_code": event.rubric_code, "title": event.title, "points": event.points,
-            "occurred_at": as_local(event.occurred_at).isoformat()}
+    """The data of a penalty notice (SPEC §3: the resident is told, so they can object in time): what,
+    how many points, when, and that they may object."""
+    return layouts.build("penalty_recorded", thing1=event.title, number2=event.points, time3=event.occurred_at,
+                          thing4=PENALTY_NOTICE_HINT)
 
 
 # --- status moves ---------------------------------------------------------------------------------------
