@@ -15,7 +15,7 @@ from functools import cache, cached_property
 from io import BytesIO
 from pathlib import Path
 
-from babel import support
+from babel import Locale, support
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import has_request_context, request
@@ -58,7 +58,7 @@ def _compiled_catalogues() -> dict:
         mo = BytesIO()
         write_mo(mo, catalogue)
         mo.seek(0)
-        compiled[(locale, DOMAIN)] = support.Translations(mo, domain=DOMAIN)
+        compiled[(str(Locale.parse(locale)), DOMAIN)] = support.Translations(mo, domain=DOMAIN)
     return compiled
 
 
