@@ -19,7 +19,7 @@ from babel import Locale, support
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import has_request_context, request
-from flask_babel import Babel, Domain, LazyString, lazy_gettext
+from flask_babel import Babel, Domain, LazyString, lazy_gettext, refresh
 
 DEFAULT_LOCALE = "zh_CN"
 # Accept-Language tags we answer, and the catalogue each one reads.
@@ -80,3 +80,8 @@ def init_app(app) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
     _Babel(app, locale_selector=select_locale)
+    # Flask-Babel keeps the chosen language on ``g``, which belongs to the app context; a request inside an
+    # app context already pushed (a job, a test) shares it, so each request chooses afresh and leaves the
+    # default behind it.
+    app.before_request(refresh)
+    app.teardown_request(lambda _exc: refresh())
