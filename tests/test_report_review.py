@@ -155,8 +155,8 @@ def test_acknowledging_notifies_a_real_name_reporter_once(world, client):
         response = client.post(f"{REVIEW}/{filed['id']}/acknowledge", headers=world.reviewer)
         assert response.status_code == 200 and response.get_json()["status"] == "acknowledged"
     [notice] = db.session.scalars(select(NoticeAttempt).where(NoticeAttempt.kind == "report_acknowledged")).all()
-    assert notice.data["report_no"] == filed["report_no"] and notice.data["status"] == "已受理"
-    assert len(notice.data["title"]) <= 20 and notice.status == "sent"
+    assert notice.data["character_string1"] == filed["report_no"] and notice.data["phrase3"] == "已受理"
+    assert len(notice.data["thing2"]) <= 20 and notice.status == "sent"
     view = client.get(f"/api/v1/me/reports/{filed['report_no']}", headers=world.me).get_json()
     assert [h["step"] for h in view["history"]] == ["filed", "acknowledged"]
 

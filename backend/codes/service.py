@@ -57,28 +57,28 @@ SUBJECT_AAD = b"chengxin credit code subject"
 class CodeInvalid(DomainError):
     status = 400
     reason = "code_invalid"
-    message = "This is not a valid credit code."
+    message = _("This is not a valid credit code.")
 
 
 class CodeExpired(DomainError):
     status = 410
     reason = "code_expired"
-    message = "This credit code has expired; ask the resident to refresh it."
+    message = _("This credit code has expired; ask the resident to refresh it.")
 
 
 class CodeUsed(Conflict):
     reason = "code_used"
-    message = "This credit code was already used; ask the resident to refresh it."
+    message = _("This credit code was already used; ask the resident to refresh it.")
 
 
 class ScopeNotAllowed(Forbidden):
     reason = "scope_not_allowed"
-    message = "Only banks may verify detailed codes."
+    message = _("Only banks may verify detailed codes.")
 
 
 class QuotaExhausted(Conflict):
     reason = "quota_exhausted"
-    message = "The resident has used this offer as often as this month allows."
+    message = _("The resident has used this offer as often as this month allows.")
 
 
 # --- the resident reference -----------------------------------------------------------------------------
@@ -116,7 +116,7 @@ class IssuedCode:
 def issue(resident: Resident, scope: str) -> IssuedCode:
     """A fresh code for a bound, active resident, carrying the stars of the live account."""
     if scope not in SCOPES:
-        raise InvalidInput(f"must be one of {', '.join(SCOPES)}", field="scope")
+        raise InvalidInput(_("must be one of %(choices)s", choices=", ".join(SCOPES)), field="scope")
     if resident.status != "active":
         raise ResidentNotActive()
     account = credit.get_account(resident.id)
@@ -242,12 +242,12 @@ def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None =
     if claims["scope"] == "detailed" and kind != "bank":
         raise ScopeNotAllowed()
     if purpose == "admission" and min_stars is None:
-        raise InvalidInput("an admission check names the stars it asks for", field="min_stars")
+        raise InvalidInput(_("an admission check names the stars it asks for"), field="min_stars")
     offers = list(db.session.scalars(select(Offer).join(Offer.verifier).where(
         Offer.verifier_id == verifier_id, current_offers_clause(now)).order_by(Offer.min_stars, Offer.id)))
     offer = next((o for o in offers if o.id == offer_id), None)
     if offer_id is not None and offer is None:
-        raise NotFound("This is not one of your current offers.", reason="offer_not_found")
+        raise NotFound(_("This is not one of your current offers."), reason="offer_not_found")
 
     resident = db.session.get(Resident, open_subject(claims["sub"]))
     if resident is None:

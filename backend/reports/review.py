@@ -17,6 +17,7 @@ from backend.data.extensions import db
 from backend.dates.timeutil import local_today, utcnow
 from backend.i18n import _
 from backend.monitoring.sources import Period, ReviewCounts, register_review_source
+from backend.notices import layouts
 from backend.notices import service as notices
 from backend.privacy.sealing import open_sealed, seal
 from backend.query_records import service as query_records
@@ -600,14 +601,12 @@ def _after_decision(report: Report, plan: _Plan) -> None:
 
 
 def _notify(report: Report, kind: str, status_word: str, at) -> None:
-    """Tell a real-name reporter (anonymous ones get no notices): short, typed data a subscribe message's
-    keywords take as they are: a title-like ``title``, a status-like ``status`` (≤ 5 characters), a time."""
+    """Tell a real-name reporter (anonymous ones get no notices): the report's number, its category, the
+    status word and when."""
     if report.anonymous or report.reporter_account_id is None:
         return
-    from backend.dates.timeutil import as_local
-
-    data = {"report_no": report.report_no, "title": f"{report.category.name}举报"[:20], "status": status_word[:5],
-            "at": as_local(at).isoformat()}
+    data = layouts.build(kind, character_string1=report.report_no, thing2=f"{report.category.name}举报",
+                          phrase3=status_word, time4=at)
     notices.notify(report.reporter_account_id, kind, data, page=f"{REPORT_PAGE}?report_no={report.report_no}",
                    object_type="report", object_id=report.id)
 
