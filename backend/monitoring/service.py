@@ -40,7 +40,7 @@ from backend.dates.timeutil import SHANGHAI, as_local, as_utc, utcnow
 from backend.i18n import _
 from backend.integrity import service as integrity
 from backend.monitoring.models import PublishedMonth
-from backend.monitoring.sources import Period, ReviewCounts, review_sources
+from backend.monitoring.sources import Period, ReviewCounts, review_label, review_sources
 from backend.ratings import service as ratings
 from backend.residents.models import Resident, Town
 from backend.settings import service as settings
@@ -471,6 +471,8 @@ def with_messages(document: dict) -> dict:
     shown = []
     for warning in document["warnings"]:
         values = {key: value for key, value in warning.items() if value is not None}
+        if "source" in values:
+            values["source"] = review_label(values["source"])
         shown.append({**warning, "message": str(_WARNING_TEXT[warning["kind"]] % values)})
     return {**document, "warnings": shown}
 

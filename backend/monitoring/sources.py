@@ -39,14 +39,22 @@ class ReviewCounts:
 # A source answers, for a period: {town id or None: ReviewCounts}. None holds what belongs to no known town.
 ReviewSource = Callable[[Period], dict[int | None, ReviewCounts]]
 _review_sources: dict[str, ReviewSource] = {}
+_review_labels: dict[str, object] = {}
 
 
-def register_review_source(name: str, counts: ReviewSource) -> None:
+def register_review_source(name: str, counts: ReviewSource, label=None) -> None:
     """Let a package contribute a kind of review to the figures and the overdue warnings (reports register
     as ``reports``; repairs and objections as ``repairs`` and ``objections``). ``counts(period)`` answers
     per town with aggregate SQL: filed and decided within [period.start, period.end), and overdue as of
-    ``period.as_of`` (still open then, and past a due date before ``period.on``)."""
+    ``period.as_of`` (still open then, and past a due date before ``period.on``). ``label`` names the kind
+    of review in a warning's text (a ``_()`` message); without it the name is shown."""
     _review_sources[name] = counts
+    _review_labels[name] = label or name
+
+
+def review_label(name: str) -> str:
+    """What a warning calls the kind of review ``name``, in the reader's language."""
+    return str(_review_labels.get(name, name))
 
 
 def review_sources() -> dict[str, ReviewSource]:

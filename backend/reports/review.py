@@ -651,4 +651,4 @@ def monthly_counts(period: Period) -> dict[int | None, ReviewCounts]:
             for row in db.session.execute(statement)}
 
 
-register_review_source("reports", monthly_counts)
+register_review_source("reports", monthly_counts, label=_("reports"))
