@@ -1,4 +1,4 @@
-"""offer posters and claims
+"""offer posters (扫码享优惠) and claims as verifications: claim number, poster, reversal
 
 Revision ID: 0015
 Revises: 0013
