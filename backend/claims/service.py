@@ -203,7 +203,6 @@ def _claim(resident: Resident, poster: OfferPoster) -> dict:
         offer_id=offer.id, redeemed=True, poster_id=poster.id))
     shop = Principal(kind="verifier", id=verifier.id, roles=frozenset({OPERATOR}), name=verifier.name)
     query_records.record(resident.id, shop, purpose="discount", scope="basic", actor_label=verifier.name)
-    # Read before the commit, as the verification's answer is: afterwards each object would be reloaded.
     answer = {"claim_no": verification.claim_no, "offer": offer, "stars": account.stars,
               "level_name": level_name(account.stars), "claimed_at": now,
               "show_until": now + timedelta(minutes=settings.get("claims.show_minutes"))}
