@@ -7,13 +7,17 @@ from datetime import datetime, timedelta
 
 import pytest
 import zxingcpp
+from pdfminer.high_level import extract_pages
+from pdfminer.layout import LTChar
 from PIL import Image
 from pypdf import PdfReader
 from sqlalchemy import func, select, update
 
 from backend.audit.models import AuditRecord
+from backend.claims import poster
 from backend.claims import service as claims
 from backend.claims.models import OfferPoster
+from backend.claims.poster import PosterContent
 from backend.codes.models import Verification
 from backend.credit import rubric
 from backend.credit import service as credit
@@ -201,6 +205,33 @@ def test_the_poster_pdf_is_an_a5_page_in_chinese_whose_qr_claims_the_offer(clien
     assert scanned == poster_token(client, cashier, deal.id)
     body = claimed(client, me, scanned)
     assert body["offer"]["id"] == deal.id and body["offer"]["verifier"]["name"] == "长泾镇老街面馆"
+
+
+def test_the_longest_names_stay_on_the_page_and_off_the_qr_code():
+    longest = PosterContent(token="cxp_" + "Q" * 32, shop="长泾镇河塘路老街传统手工拉面馆" * 7,
+                            title="周末再送小菜和豆浆" * 12, description="不与其他优惠同享。" * 230, min_stars=5,
+                            valid_from=utcnow(), valid_to=utcnow() + timedelta(days=30), quota_per_resident=1000,
+                            made_at=utcnow())
+    data = poster.render_pdf(longest)
+    page = next(extract_pages(io.BytesIO(data)))
+    qr_left, qr_right = (page.width - poster.QR_SIDE) / 2, (page.width + poster.QR_SIDE) / 2
+    qr_bottom, qr_top = poster.QR_BOTTOM, poster.QR_BOTTOM + poster.QR_SIDE
+    characters = [item for item in characters_of(page) if item.get_text().strip()]
+    assert characters
+    for character in characters:
+        x0, y0, x1, y1 = character.bbox
+        assert x0 >= 0 and x1 <= page.width and y0 >= 0 and y1 <= page.height, character
+        assert x1 <= qr_left or x0 >= qr_right or y1 <= qr_bottom or y0 >= qr_top, character
+    assert "…" in text_of(data)
+    assert decode_qr(render_first_page(data, dpi=200)) == [longest.token]
+
+
+def characters_of(layout):
+    for item in layout:
+        if isinstance(item, LTChar):
+            yield item
+        elif hasattr(item, "__iter__"):
+            yield from characters_of(item)
 
 
 def test_the_poster_png_is_the_same_page_at_300_dpi_and_its_qr_claims_the_offer(client, cashier, me, deal):

@@ -16,9 +16,11 @@ from backend.printing.pdf import A5, mm
 
 HEADING = "扫码享优惠"
 MARGIN = 12 * mm
-QR_SIDE = 78 * mm
+QR_SIDE = 74 * mm
+QR_BOTTOM = 42 * mm
 RED = pdf.Color(0.78, 0.12, 0.12)
-DESCRIPTION_LINES = 3
+TITLE_LINES = 2
+DESCRIPTION_LINES = 2  # what fits between the stars and the QR code under a two-line title
 
 
 @dataclass(frozen=True)
@@ -50,10 +52,16 @@ def last_day(valid_to: datetime) -> str:
     return f"{local:%Y年%m月%d日 %H:%M}"
 
 
-def _shortened(lines: list[str], count: int) -> list[str]:
+def _lines(text: str, width: float, size: float, count: int) -> list[str]:
+    """``text`` wrapped to ``width``, at most ``count`` lines, the last cut with an ellipsis when more
+    would follow."""
+    lines = pdf.wrap(text, width, size)
     if len(lines) <= count:
         return lines
-    return [*lines[:count - 1], lines[count - 1][:-1] + "…"]
+    last = lines[count - 1]
+    while last and pdf.text_width(last + "…", size) > width:
+        last = last[:-1]
+    return [*lines[:count - 1], last + "…"]
 
 
 def draw(page, content: PosterContent) -> None:
@@ -67,23 +75,23 @@ def draw(page, content: PosterContent) -> None:
     page.text(centre, height - band + 11 * mm, HEADING, size=34, align="centre", colour=pdf.white)
 
     y = height - band - 11 * mm
-    page.text(centre, y, content.shop, size=15, align="centre")
+    for line in _lines(content.shop, inner, 15, 1):
+        page.text(centre, y, line, size=15, align="centre")
     y -= 12 * mm
-    for line in _shortened(pdf.wrap(content.title, inner, 22), 2):
+    for line in _lines(content.title, inner, 22, TITLE_LINES):
         page.text(centre, y, line, size=22, align="centre", colour=RED)
         y -= 10 * mm
     y -= 1 * mm
     page.text(centre, y, f"诚信 {stars_text(content.min_stars)}  {content.min_stars} 星及以上居民可享", size=13,
               align="centre")
     y -= 7 * mm
-    for line in _shortened(pdf.wrap(content.description, inner, 10), DESCRIPTION_LINES):
+    for line in _lines(content.description, inner, 10, DESCRIPTION_LINES):
         page.text(centre, y, line, size=10, align="centre", colour=pdf.GREY)
         y -= 5 * mm
 
-    qr_bottom = 44 * mm
-    page.qr(centre - QR_SIDE / 2, qr_bottom, QR_SIDE, content.token)
+    page.qr(centre - QR_SIDE / 2, QR_BOTTOM, QR_SIDE, content.token)
 
-    y = qr_bottom - 5 * mm
+    y = QR_BOTTOM - 5 * mm
     page.text(centre, y, "微信打开「澄信」小程序 · 扫一扫上方二维码", size=11, align="centre")
     y -= 6 * mm
     page.text(centre, y, "结账时向店员出示领取页面（带实时时钟，截图无效）", size=11, align="centre")
