@@ -188,7 +188,9 @@ def test_a_forwarded_report_reaches_its_department_without_the_reporter(world, c
     response = client.post(f"{REVIEW}/{filed['id']}/forward", json={}, headers=world.reviewer)
     assert (response.status_code, response.get_json()["source"]) == (201, "market-regulation")
     [line] = client.get(DEPARTMENT, headers=world.department).get_json()
-    assert line["id"] == filed["id"]
+    assert line["id"] == filed["id"] and line["report_no"] == filed["report_no"]
+    assert line["category"]["code"] == "food_safety" and line["subject"]["masked_name"] == "王*"
+    assert not {"anonymous", "reporter"} & set(line)
     view = client.get(f"{DEPARTMENT}/{filed['id']}", headers=world.department).get_json()
     assert view["subject"]["masked_name"] == "王*" and view["attachments"][0]["upload_id"] == photo
     assert not {"anonymous", "reporter", "messages", "history"} & set(view)

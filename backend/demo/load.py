@@ -199,7 +199,8 @@ def _staff_principal(username: str):
 
 def _load_reports(credentials: dict) -> None:
     """Reports in each state of the office's work: new, acknowledged with a question to an anonymous
-    reporter, verified by the department and waiting for the decision, and decided with a reward."""
+    reporter, forwarded and waiting for the department's finding, verified by the department and waiting
+    for the decision, and decided with a reward."""
     from backend.reports import categories, review
     from backend.reports import service as reports
     from backend.uploads import service as uploads
@@ -249,8 +250,16 @@ def _load_reports(credentials: dict) -> None:
                           evidence=[])
     review.decide(reviewer, report_id(decided), outcome="substantiated", note="经市场监管局核查属实，予以奖励。",
                   reward_amount=300)
-    credentials["reports"] = {"new": fresh["report_no"], "question": asked["report_no"],
-                              "question_receipt": asked["receipt_code"], "ready_for_decision": ready["report_no"],
+    # Forwarded to the market regulator and waiting for its finding: the department's screen has work.
+    waiting = file(category="food_safety", anonymous=True,
+                   subject={"type": "enterprise", "name": "江阴市某某小吃店"},
+                   description="后厨卫生脏乱，有老鼠出没，餐具未经消毒直接使用。",
+                   location={"town": "澄江街道", "address": "人民中路"})
+    review.acknowledge(reviewer, report_id(waiting))
+    review.forward(reviewer, report_id(waiting))
+    credentials["reports"] = {"new": fresh["report_no"], "forwarded": waiting["report_no"],
+                              "question": asked["report_no"], "question_receipt": asked["receipt_code"],
+                              "ready_for_decision": ready["report_no"],
                               "decided": decided["report_no"], "decided_receipt": decided["receipt_code"]}
 
 
@@ -403,7 +412,8 @@ def _help_text(saved: dict) -> str:
         demo_reports = saved["reports"]
         lines += [
             f"Reports: {demo_reports['ready_for_decision']} has the department's confirmed finding, ready for "
-            f"a decision; {demo_reports['new']} is new",
+            f"a decision; {demo_reports['new']} is new; {demo_reports['forwarded']} waits for the market "
+            f"regulator's finding",
             f"  anonymous, with a question: {demo_reports['question']} (receipt {demo_reports['question_receipt']});"
             f" decided with a reward: {demo_reports['decided']} (receipt {demo_reports['decided_receipt']})",
         ]

@@ -372,6 +372,13 @@ def department_forward(principal: Principal, report_id: int) -> ReportForward:
     return row
 
 
+def department_line(forward_row: ReportForward) -> dict:
+    """A line of a department's list: which report, its category and subject, and the forwarding."""
+    report = get_report(forward_row.report_id)
+    return {"report_id": report.id, "report_no": report.report_no, "category": report.category,
+            "subject": subject_view(report), "forward": forward_view(forward_row)}
+
+
 def department_view(forward_row: ReportForward) -> dict:
     """What a department sees: the facts, the subject and the attachments; never the reporter, the office's
     questions or the answers."""

@@ -336,6 +336,9 @@ class ReporterIdentitySchema(ma.Schema):
 
 class DepartmentLineSchema(ma.Schema):
     id = ma.fields.Integer(required=True, attribute="report_id")
+    report_no = ma.fields.String(required=True)
+    category = ma.fields.Nested(CategoryRefSchema, required=True)
+    subject = ma.fields.Nested(SubjectViewSchema, required=True)
     forward = ma.fields.Nested(ForwardSchema, required=True)
 
 
