@@ -105,6 +105,7 @@ def _register_domains(app: Flask) -> None:
     from backend.audit.routes import blp as audit_blp
     from backend.auth import service as auth_service
     from backend.auth.routes import blp as auth_blp
+    from backend.claims import routes as claim_routes
     from backend.codes import keys
     from backend.codes import routes as code_routes
     from backend.console.routes import blp as console_blp
@@ -152,7 +153,8 @@ def _register_domains(app: Flask) -> None:
                       integrity_routes.public_blp, integrity_routes.bodies_blp, integrity_routes.commitments_blp,
                       integrity_routes.records_blp, integrity_routes.civil_servants_blp,
                       public_credit_routes.public_blp, public_credit_routes.admin_blp,
-                      monitoring_routes.admin_blp, monitoring_routes.public_blp):
+                      monitoring_routes.admin_blp, monitoring_routes.public_blp,
+                      claim_routes.merchant_blp, claim_routes.me_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_blp)
     app.register_blueprint(credit_report_routes.page_blp)

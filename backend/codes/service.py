@@ -224,6 +224,19 @@ def _month_bounds(moment: datetime) -> tuple[datetime, datetime]:
     return start, following
 
 
+def quota_spent(offer: Offer, resident_id: int, now: datetime) -> bool:
+    """Whether the resident has redeemed ``offer`` as often as its monthly quota allows: scanned codes
+    and poster claims alike, a reversed claim not (SPEC §4). Call it with the resident's account locked
+    (``credit.lock_account``), so two redemptions of one resident are counted one after the other."""
+    if offer.quota_per_resident is None:
+        return False
+    start, end = _month_bounds(now)
+    used = db.session.scalar(select(func.count()).select_from(Verification).where(
+        Verification.offer_id == offer.id, Verification.resident_id == resident_id,
+        Verification.redeemed.is_(True), Verification.at >= start, Verification.at < end))
+    return used >= offer.quota_per_resident
+
+
 def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None = None,
            min_stars: int | None = None) -> dict:
     """Verify and consume a code for an operator or a bank system; commits and returns the answer the
@@ -269,11 +282,7 @@ def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None =
                 credit.lock_account(resident.id)  # two codes of one resident redeem one at a time
                 # The code may have been used while this waited for the lock: that answer comes first.
                 _refuse_if_used(claims["jti"])
-                start, end = _month_bounds(now)
-                used = db.session.scalar(select(func.count()).select_from(Verification).where(
-                    Verification.offer_id == offer.id, Verification.resident_id == resident.id,
-                    Verification.redeemed.is_(True), Verification.at >= start, Verification.at < end))
-                if used >= offer.quota_per_resident:
+                if quota_spent(offer, resident.id, now):
                     _refuse(QuotaExhausted(), read_by_verifier)
             redeemed = offer
 
@@ -359,7 +368,8 @@ def describe_history(verifications: list[Verification]) -> list[dict]:
         select(Resident.id, Resident.name_sealed).where(Resident.id.in_({v.resident_id for v in verifications})))}
     return [{"id": v.id, "at": v.at, "masked_name": mask_name(open_sealed("name", names[v.resident_id])),
              "purpose": v.purpose, "scope": v.scope, "stars": v.stars, "offer_id": v.offer_id,
-             "redeemed": v.redeemed, "admitted": v.admitted} for v in verifications]
+             "redeemed": v.redeemed, "admitted": v.admitted, "claim_no": v.claim_no,
+             "reversed_at": v.reversed_at} for v in verifications]
 
 
 def penalty_list(events: list[CreditEvent]) -> list[dict]:

@@ -55,6 +55,8 @@ SETTINGS: dict[str, Setting] = {s.key: s for s in [
              "a spent refresh token repeated within this many seconds gets the same new pair", _int(0, 300)),
     _setting("credit_code.ttl_seconds", "integer", 60, "lifetime of a credit QR code",
              _int(15, CREDIT_CODE_MAX_TTL_SECONDS)),
+    _setting("claims.show_minutes", "integer", 10,
+             "minutes a resident's claim screen shows the claim to the cashier (扫码享优惠)", _int(1, 60)),
     _setting("verifiers.invite_ttl_days", "integer", 7, "lifetime of an operator invite", _int(1, 90)),
     _setting("uploads.max_bytes", "integer", 10 * 1024 * 1024, "largest accepted upload",
              _int(1024, 100 * 1024 * 1024)),

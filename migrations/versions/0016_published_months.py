@@ -1,7 +1,7 @@
 """monthly monitoring: published months
 
 Revision ID: 0016
-Revises: 0013
+Revises: 0015
 Create Date: 2026-12-03 10:50:00
 
 """
@@ -13,7 +13,7 @@ import backend.data.types
 
 # revision identifiers, used by Alembic.
 revision = '0016'
-down_revision = '0013'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

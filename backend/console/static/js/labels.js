@@ -30,6 +30,7 @@ export const SETTINGS = {
   "credit.base_points": "基础分（每个账户的起始分）",
   "auth.refresh_grace_seconds": "刷新令牌宽限期（秒）",
   "credit_code.ttl_seconds": "信用码有效期（秒）",
+  "claims.show_minutes": "扫码领取优惠：出示页面时长（分钟）",
   "verifiers.invite_ttl_days": "核验员邀请码有效期（天）",
   "uploads.max_bytes": "单个上传文件上限（字节）",
   "reports.duplicate_window_days": "重复举报合并窗口（天）",
