@@ -29,6 +29,8 @@ OBJECTIONS = "/api/v1/me/objections"
 REVIEW_REPAIRS = "/api/v1/review/repairs"
 REVIEW_OBJECTIONS = "/api/v1/review/objections"
 LETTER = "/api/v1/public/commitment-letter"
+STATEMENT = "罚款已于上月缴清，已整改到位。"
+NEW_LETTER = "本人承诺所提交材料真实有效，今后诚实守信，如违背承诺自愿接受惩戒。"
 
 # 17:00 UTC on 30 June is 01:00 on 1 July in Shanghai: every date below is Shanghai's, not UTC's.
 OCCURRED = datetime(2025, 6, 30, 17, 0, tzinfo=UTC)
@@ -76,7 +78,7 @@ class Office:
         return self.client.get(LETTER).get_json()["version"]
 
     def apply(self, event_id, headers=None, **changes):
-        body = {"event_id": event_id, "statement": "罚款已于上月缴清，已整改到位。", "commitment_version": self.version(),
+        body = {"event_id": event_id, "statement": STATEMENT, "commitment_version": self.version(),
                 "evidence": self.evidence(headers), **changes}
         return self.client.post(REPAIRS, json=body, headers=headers or self.me)
 
@@ -230,7 +232,7 @@ def test_an_outdated_commitment_version_is_refused_and_old_applications_keep_the
     event, later = office.grant(), office.grant()
     first = office.apply(event.id).get_json()
     published = client.post("/api/v1/admin/commitment-letters", headers=office.admin,
-                            json={"title": "信用承诺书（2027 版）", "text": "本人承诺所提交材料真实有效，今后诚实守信，如违背承诺自愿接受惩戒。"})
+                            json={"title": "信用承诺书（2027 版）", "text": NEW_LETTER})
     assert published.status_code == 201 and published.get_json()["version"] == 2
     assert client.get(LETTER).get_json()["version"] == 2
     body = refused(office.apply(later.id, commitment_version=1), 422, "commitment_version_outdated")
@@ -313,7 +315,7 @@ def test_the_reviewer_reads_the_case_and_downloads_the_evidence_and_the_read_is_
     application = office.apply(office.grant().id).get_json()
     [evidence] = application["evidence"]
     case = client.get(f"{REVIEW_REPAIRS}/{application['id']}", headers=office.reviewer)
-    assert case.status_code == 200 and case.get_json()["statement"] == "罚款已于上月缴清，已整改到位。"
+    assert case.status_code == 200 and case.get_json()["statement"] == STATEMENT
     assert count(QueryRecord, QueryRecord.resident_id == office.resident.id, QueryRecord.purpose == "信用修复审核") == 1
     file = client.get(f"{REVIEW_REPAIRS}/{application['id']}/attachments/{evidence['upload_id']}",
                       headers=office.reviewer)
