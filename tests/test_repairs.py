@@ -12,7 +12,7 @@ from backend.credit import disclosure, rubric
 from backend.credit import service as credit
 from backend.credit.models import CreditEvent
 from backend.data.extensions import db
-from backend.dates.timeutil import utcnow
+from backend.dates.timeutil import local_today, utcnow
 from backend.notices.models import NoticeAttempt
 from backend.query_records.models import QueryRecord
 from backend.repairs import service as repairs
@@ -495,3 +495,20 @@ def test_disclosure_ends_at_the_window_without_anyone_acting(office):
     assert end == OCCURRED + timedelta(days=365)
     assert disclosure.is_disclosed(event, end - timedelta(seconds=1))
     assert not disclosure.is_disclosed(event, end)
+
+
+# -- the demo --------------------------------------------------------------------------------------------
+
+
+def test_the_demo_has_a_repair_and_an_objection_waiting_and_a_penalty_open_for_repair(runner, client, app):
+    import json
+    from pathlib import Path
+
+    result = runner.invoke(args=["demo", "load"])
+    assert result.exit_code == 0, result.output
+    saved = json.loads((Path(app.instance_path) / "demo-credentials.json").read_text())["repairs"]
+    assert db.session.get(RepairApplication, saved["pending_repair"]).status == "pending"
+    assert db.session.get(Objection, saved["pending_objection"]).status == "pending"
+    event = db.session.get(CreditEvent, saved["repairable_event"])
+    terms = credit.repair_terms(event)
+    assert terms["repairable"] and terms["opens_on"] <= local_today() and terms["status"] == "none"
