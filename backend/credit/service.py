@@ -234,10 +234,14 @@ def penalty_notice(event) -> dict:
     to repair it (两书同达, SPEC §6): whether it can be, from which date, and until when it is disclosed."""
     until = disclosure.disclosed_until(event)
     repairable = is_repairable(event)
-    return {"rubric_code": event.rubric_code, "title": event.title, "points": event.points,
-            "occurred_at": as_local(event.occurred_at).isoformat(), "repairable": repairable,
-            "repair_opens_on": disclosure.repair_opens_on(event).isoformat() if repairable else None,
-            "disclosed_until": as_local(until).isoformat() if until else None}
+    notice = {"rubric_code": event.rubric_code, "title": event.title, "points": event.points,
+              "occurred_at": as_local(event.occurred_at).isoformat(), "repairable": repairable}
+    # Left out rather than sent as empty values: a subscribe message has no use for a null.
+    if repairable:
+        notice["repair_opens_on"] = disclosure.repair_opens_on(event).isoformat()
+    if until is not None:
+        notice["disclosed_until"] = as_local(until).isoformat()
+    return notice
 
 
 # --- repair terms (SPEC §6: they travel with every penalty) ---------------------------------------------

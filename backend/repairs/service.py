@@ -56,7 +56,7 @@ class EventNotRepairable(InvalidInput):
 
 class RepairNotYetAllowed(InvalidInput):
     reason = "repair_too_early"
-    message = _("Repair opens once the minimum disclosure period has passed: apply on or after %(opens_on)s.")
+    message = _("Repair opens once the minimum disclosure period has passed.")
 
     def __init__(self, opens_on: date):
         super().__init__(_("Repair opens once the minimum disclosure period has passed: apply on or after "
