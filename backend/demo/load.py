@@ -278,8 +278,8 @@ def _load_repairs(credentials: dict) -> None:
                                            statement="已向社区书面道歉并参加两次公益劳动，相关部门已出具整改证明。",
                                            commitment_version=letters.current().version, evidence=[photo.id])
     objected = penalty("PO-02", 15, "demo-objection")
-    objection = repairs.object_to(applicant, resident, event_id=objected.id,
-                                  reason="当天本人在外地务工，有车票为证，记录所指并非本人。", evidence=[])
+    grounds = "当天本人在外地务工，有车票为证，记录所指并非本人。"
+    objection = repairs.object_to(applicant, resident, event_id=objected.id, reason=grounds, evidence=[])
     open_for_repair = penalty("LV-03", 100, "demo-repairable")
     credentials["repairs"] = {"pending_repair": application.id, "pending_objection": objection.id,
                               "repairable_event": open_for_repair.id}
