@@ -119,6 +119,7 @@ def _register_domains(app: Flask) -> None:
     from backend.public_credit import routes as public_credit_routes
     from backend.query_records.routes import blp as query_records_blp
     from backend.ratings import routes as rating_routes
+    from backend.repairs import routes as repair_routes
     from backend.reports import routes as report_routes
     from backend.residents.routes import blp as residents_blp
     from backend.settings import service as settings_service
@@ -154,7 +155,9 @@ def _register_domains(app: Flask) -> None:
                       integrity_routes.records_blp, integrity_routes.civil_servants_blp,
                       public_credit_routes.public_blp, public_credit_routes.admin_blp,
                       monitoring_routes.admin_blp, monitoring_routes.public_blp,
-                      claim_routes.merchant_blp, claim_routes.me_blp):
+                      claim_routes.merchant_blp, claim_routes.me_blp,
+                      repair_routes.me_repairs_blp, repair_routes.me_objections_blp, repair_routes.review_blp,
+                      repair_routes.public_blp, repair_routes.admin_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_blp)
     app.register_blueprint(credit_report_routes.page_blp)

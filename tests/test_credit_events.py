@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from backend.audit.models import AuditRecord
-from backend.credit import rubric, service
+from backend.credit import disclosure, rubric, service
 from backend.credit.models import CreditAccount, CreditEvent, EventStatusChange
 from backend.credit.service import StatusMoveNotAllowed
 from backend.data.extensions import db
@@ -334,8 +334,9 @@ def test_a_penalty_notifies_the_bound_account(client, department, residents, res
     assert (attempt.account_id, attempt.kind) == (account_of(client, headers), "penalty_recorded")
     assert (attempt.object_type, attempt.object_id) == ("credit_event", str(event["id"]))
     assert attempt.status == "sent"
+    opens_on = disclosure.repair_opens_on(db.session.get(CreditEvent, event["id"]))
     assert attempt.data == {"thing1": "条目 SC-T1", "number2": "30", "time3": attempt.data["time3"],
-                            "thing4": "如有异议，可在小程序内提出"}
+                            "thing4": f"可于{opens_on:%Y年%m月%d日}起申请信用修复"}  # with how to repair it
 
 
 def test_the_penalty_notice_gives_the_time_in_china_time(client, department, residents, resident):
@@ -469,8 +470,11 @@ def test_a_look_up_with_a_malformed_id_number_is_422(client, admin):
 
 
 def test_an_id_number_is_never_sent_in_a_look_up_url(client, admin, resident, ledger):
+    # GET on the events is the senders' read-back (by source and time); it refuses an ID number as an
+    # unknown parameter, never looks anyone up by it and never repeats it.
     response = client.get(EVENTS, query_string={"id_number": resident.plain["id_number"]}, headers=admin)
-    assert response.status_code == 405
+    assert response.status_code == 422
+    assert resident.plain["id_number"] not in response.get_data(as_text=True)
     assert committed(QueryRecord) == 0
 
 

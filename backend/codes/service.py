@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from backend.codes import keys
 from backend.codes.models import Verification
+from backend.credit import disclosure
 from backend.credit import service as credit
 from backend.credit.levels import level_name
 from backend.credit.models import CreditAccount, CreditEvent
@@ -301,8 +302,10 @@ def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None =
     read_by_verifier()
     penalties = None
     if claims["scope"] == "detailed":
-        penalties = list(db.session.scalars(credit.events_of(resident.id, kind="penalty", status="active")))
-        penalties += list(db.session.scalars(credit.events_of(resident.id, kind="penalty", status="disputed")))
+        # A bank sees the penalties still disclosed (SPEC §6): one past its window, repaired or voided is
+        # gone from this view at once, whether or not it still counts.
+        penalties = [event for event in db.session.scalars(credit.events_of(resident.id, kind="penalty"))
+                     if disclosure.is_disclosed(event, now)]
     eligible = [offer for offer in offers if offer.min_stars <= account.stars]
     outcome = Outcome(verification, resident, account, eligible, redeemed, refused, penalties)
     # The answer is read before the commit: afterwards every object would be expired and reloaded, one

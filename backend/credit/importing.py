@@ -358,6 +358,8 @@ def _queue_penalty_notices(outcomes) -> int:
 
     o, events = outcomes.c, CreditEvent.__table__
     penalties = (select(events.c.id, events.c.rubric_code, events.c.title, events.c.points, events.c.occurred_at,
+                        events.c.kind, events.c.repairable, events.c.min_disclosure_days,
+                        events.c.max_disclosure_days,
                         WeChatAccount.id.label("account_id"))
                  .select_from(outcomes.join(events, and_(events.c.source == o.source,
                                                          events.c.source_ref == o.source_ref))

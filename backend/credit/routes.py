@@ -19,6 +19,8 @@ from backend.credit.schemas import (
     RubricItemSchema,
     RubricItemUpdateSchema,
     RubricQuery,
+    SentEventQuery,
+    SentEventSchema,
     StaffEventQuery,
     StaffEventSchema,
     StarLevelsSchema,
@@ -109,6 +111,21 @@ class PublicRubric(MethodView):
 
 @admin_blp.route("/credit-events")
 class CreditEvents(MethodView):
+    @admin_blp.access(ADMIN, DEPARTMENT)
+    @admin_blp.arguments(SentEventQuery, location="query")
+    @admin_blp.response(200, SentEventSchema(many=True))
+    @admin_blp.paginate()
+    @admin_blp.doc(operationId="list_sent_credit_events")
+    def get(self, query, pagination_parameters):
+        """Credit events read back by their sender
+
+        Events of one source recorded or moved since a time, oldest first, each with its status history: a
+        department sees here the outcome of objections to what it sent. A department reads its own source only
+        (another is 403 source_not_allowed). Each resident whose events are read gets a query record.
+        """
+        return service.read_sent_events(current_principal(), lambda events: paginate(events, pagination_parameters),
+                                        **query)
+
     @admin_blp.access(ADMIN, DEPARTMENT)
     @admin_blp.arguments(EventCreateSchema)
     @admin_blp.response(201, StaffEventSchema)
@@ -220,3 +237,18 @@ class MyEvents(MethodView):
         """
         resident = bound_resident(current_principal())
         return paginate(service.events_of(resident.id, **query), pagination_parameters)
+
+
+@me_blp.route("/events/<int:event_id>")
+class MyEvent(MethodView):
+    @me_blp.access(RESIDENT)
+    @me_blp.response(200, EventSchema)
+    @me_blp.alt_response(404, response="NOT_FOUND")
+    @me_blp.doc(operationId="get_my_credit_event")
+    def get(self, event_id):
+        """One of my credit events
+
+        The event with its status; a penalty carries its repair terms (whether it can be repaired, from which date,
+        until when it is disclosed, and the state of the latest application). Another resident's event is 404.
+        """
+        return service.own_event(bound_resident(current_principal()).id, event_id)

@@ -4,7 +4,7 @@ from marshmallow import validate
 from backend.credit.ledger import EARLIEST, NOTE_MAX, RUBRIC_CODE_MAX, SOURCE_PATTERN, SOURCE_REF_MAX
 from backend.credit.models import EVENT_STATUSES
 from backend.credit.rubric import CATEGORIES, HONOUR_VALIDITY_DAYS, SEVERITIES
-from backend.credit.service import shown_status
+from backend.credit.service import history, repair_terms, shown_status
 from backend.data.import_files import request_body
 from backend.i18n import _
 from backend.ratings.schemas import HouseholdStatusSchema
@@ -97,6 +97,28 @@ class EventCreateSchema(StrictSchema):
     note = ma.fields.String(allow_none=True, validate=validate.Length(max=NOTE_MAX))
 
 
+class RepairTermsSchema(ma.Schema):
+    repairable = ma.fields.Boolean(required=True, metadata={"description": "the penalty's item allows repair"})
+    opens_on = ma.fields.Date(allow_none=True, metadata={
+        "description": "first Asia/Shanghai date a repair may be asked for (null: not repairable)"})
+    disclosed_until = LocalDateTime(allow_none=True, metadata={
+        "description": "when the penalty stops being disclosed by itself (null: never disclosed, as a minor "
+                       "penalty)"})
+    status = ma.fields.String(required=True, metadata={
+        "enum": ["none", "pending", "approved", "rejected"],
+        "description": "the latest repair application's status (none: no application)"})
+
+
+class RepairTermsField(ma.fields.Nested):
+    """An event's repair terms (两书同达, SPEC §6), computed from the event."""
+
+    def __init__(self, **kwargs):
+        super().__init__(RepairTermsSchema, allow_none=True, **kwargs)
+
+    def get_value(self, obj, attr, accessor=None, default=ma.missing):
+        return repair_terms(obj)
+
+
 class EventSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
     rubric_code = ma.fields.String(required=True)
@@ -113,12 +135,42 @@ class EventSchema(ma.Schema):
                                           "description": "expired: a counting event past its validity"})
     source = ma.fields.String(required=True)
     note = ma.fields.String(allow_none=True)
+    repair = RepairTermsField(metadata={"description": "how to repair a penalty (null for a bonus)"})
 
 
 class StaffEventSchema(EventSchema):
     source_ref = ma.fields.String(required=True)
     resident_id = ma.fields.Integer(required=True)
     created_at = LocalDateTime(required=True)
+
+
+class StatusChangeSchema(ma.Schema):
+    from_status = ma.fields.String(required=True, metadata={"enum": list(EVENT_STATUSES)})
+    to_status = ma.fields.String(required=True, metadata={"enum": list(EVENT_STATUSES)})
+    at = LocalDateTime(required=True)
+    reason = ma.fields.String(required=True)
+
+
+class HistoryField(ma.fields.List):
+    """An event's status moves, read from the ledger."""
+
+    def __init__(self, **kwargs):
+        super().__init__(ma.fields.Nested(StatusChangeSchema), required=True, **kwargs)
+
+    def get_value(self, obj, attr, accessor=None, default=ma.missing):
+        return history(obj)
+
+
+class SentEventSchema(StaffEventSchema):
+    history = HistoryField(metadata={"description": "status moves, oldest first (an objection's outcome among "
+                                                    "them)"})
+
+
+class SentEventQuery(QuerySchema):
+    source = ma.fields.String(validate=validate.Regexp(SOURCE_PATTERN), metadata={
+        "description": "the sender's source; a department reads its own only (its own by default)"})
+    changed_since = AwareDateTime(default_timezone=None, metadata={
+        "description": "only events recorded or moved at or after this time"})
 
 
 class StaffEventQuery(StrictSchema):

@@ -13,7 +13,7 @@ from sqlalchemy import Select, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.audit import service as audit
-from backend.credit import ledger
+from backend.credit import disclosure, ledger
 from backend.credit.ledger import ResidentNotFound, SourceRefConflict
 from backend.credit.levels import current_levels, level_name, stars_for
 from backend.credit.models import COUNTING_STATUSES, CreditAccount, CreditEvent, EventStatusChange, RubricItem
@@ -235,10 +235,48 @@ PENALTY_NOTICE_HINT = "如有异议，可在小程序内提出"
 
 
 def penalty_notice(event) -> dict:
-    """The data of a penalty notice (SPEC §3: the resident is told, so they can object in time): what,
-    how many points, when, and that they may object."""
+    """The data of a penalty notice (SPEC §3: the resident is told, so they can object in time), with how
+    to repair it (两书同达, SPEC §6): when the penalty can be repaired, the hint names the first day to ask;
+    the page the notice opens shows the whole terms (``repair`` of the event)."""
+    hint = PENALTY_NOTICE_HINT
+    if is_repairable(event):
+        hint = f"可于{disclosure.repair_opens_on(event):%Y年%m月%d日}起申请信用修复"
     return layouts.build("penalty_recorded", thing1=event.title, number2=event.points, time3=event.occurred_at,
-                          thing4=PENALTY_NOTICE_HINT)
+                          thing4=hint)
+
+
+# --- repair terms (SPEC §6: they travel with every penalty) ---------------------------------------------
+
+# Reads the status of each event's latest repair application ({event_id: status}); registered by the repair
+# feature, which sits above the ledger.
+_repair_statuses: list = []
+
+
+def register_repair_statuses(reader) -> None:
+    _repair_statuses[:] = [reader]
+
+
+def is_repairable(event) -> bool:
+    return event.kind == "penalty" and bool(event.repairable)
+
+
+def repair_terms(event, statuses: dict | None = None) -> dict | None:
+    """``{repairable, opens_on, disclosed_until, status}`` of a penalty (None for a bonus). ``status`` is
+    that of its latest repair application (``none`` when there is none); pass ``statuses`` read for a whole
+    page at once to save a query per event."""
+    if event.kind != "penalty":
+        return None
+    if statuses is None:
+        statuses = repair_statuses([event.id])
+    repairable = is_repairable(event)
+    return {"repairable": repairable,
+            "opens_on": disclosure.repair_opens_on(event) if repairable else None,
+            "disclosed_until": disclosure.disclosed_until(event),
+            "status": statuses.get(event.id, "none")}
+
+
+def repair_statuses(event_ids) -> dict:
+    return _repair_statuses[0](event_ids) if _repair_statuses else {}
 
 
 # --- status moves ---------------------------------------------------------------------------------------
@@ -340,3 +378,43 @@ def read_events_for_staff(actor: Principal, id_number: str, page: Callable[[Sele
     query_records.record(resident.id, actor, purpose="credit event look-up", scope="events")
     db.session.commit()
     return events
+
+
+def own_event(resident_id: int, event_id: int) -> CreditEvent:
+    """One of the resident's own events; another resident's and an unknown one alike are 404."""
+    event = db.session.get(CreditEvent, event_id)
+    if event is None or event.resident_id != resident_id:
+        raise EventNotFound()
+    return event
+
+
+def sent_events(actor: Principal, *, source: str | None = None, changed_since: datetime | None = None):
+    """The events a sender reads back (SPEC §6): of one source (a department: its own only), those recorded
+    or moved since ``changed_since``, oldest first: a select to paginate. The outcome of an objection shows
+    as the event's status and its history."""
+    if DEPARTMENT in actor.roles and ADMIN not in actor.roles:
+        if source is not None and source != actor.source:
+            raise ledger.SourceNotAllowed()
+        source = actor.source
+    statement = select(CreditEvent).order_by(CreditEvent.id)
+    if source is not None:
+        statement = statement.where(CreditEvent.source == source)
+    if changed_since is not None:
+        moved = select(EventStatusChange.event_id).where(EventStatusChange.at >= changed_since)
+        statement = statement.where((CreditEvent.created_at >= changed_since) | CreditEvent.id.in_(moved))
+    return statement
+
+
+def read_sent_events(actor: Principal, page: Callable[[Select], list], **filters) -> list[CreditEvent]:
+    """A page of ``sent_events``; the residents whose events were read get a query record each (SPEC §2)."""
+    events = page(sent_events(actor, **filters))
+    query_records.record([event.resident_id for event in events], actor, purpose="credit event read-back",
+                         scope="events")
+    db.session.commit()
+    return events
+
+
+def history(event: CreditEvent) -> list[dict]:
+    """The event's status moves, oldest first: from, to, when and why."""
+    return [{"from_status": c.from_status, "to_status": c.to_status, "at": c.at, "reason": c.reason}
+            for c in event.changes]

@@ -263,6 +263,37 @@ def _load_reports(credentials: dict) -> None:
                               "decided": decided["report_no"], "decided_receipt": decided["receipt_code"]}
 
 
+def _load_repairs(credentials: dict) -> None:
+    """The bound demo resident's penalties in the states repair and objection screens show: one repair
+    waiting in the office's queue, one objection waiting, and one penalty open for repair."""
+    from backend.repairs import letters
+    from backend.repairs import service as repairs
+    from backend.uploads import service as uploads
+    from backend.web.access import RESIDENT, Principal
+
+    person = demo_people()[0]
+    resident = residents_service.find_by_id_number(person["id_number"])
+    account = db.session.scalar(select(WeChatAccount).where(WeChatAccount.resident_id == resident.id))
+    applicant = Principal(kind="wechat", id=account.id, roles=frozenset({RESIDENT}), resident_id=resident.id)
+    now = utcnow()
+
+    def penalty(code, days_ago, ref):
+        return credit.grant_event(None, id_number=person["id_number"], rubric_code=code,
+                                  occurred_at=now - timedelta(days=days_ago), source="demo", source_ref=ref).event
+
+    repaired = penalty("PO-03", 120, "demo-repair")
+    photo = uploads.receive(applicant, _demo_photo())
+    application = repairs.apply_for_repair(applicant, resident, event_id=repaired.id,
+                                           statement="已向社区书面道歉并参加两次公益劳动，相关部门已出具整改证明。",
+                                           commitment_version=letters.current().version, evidence=[photo.id])
+    objected = penalty("PO-02", 15, "demo-objection")
+    grounds = "当天本人在外地务工，有车票为证，记录所指并非本人。"
+    objection = repairs.object_to(applicant, resident, event_id=objected.id, reason=grounds, evidence=[])
+    open_for_repair = penalty("LV-03", 100, "demo-repairable")
+    credentials["repairs"] = {"pending_repair": application.id, "pending_objection": objection.id,
+                              "repairable_event": open_for_repair.id}
+
+
 # (owner, kind, title, content, made days ago, due in days (negative: past), outcome recorded today)
 DEMO_COMMITMENTS = [
     ("market", "service_quality", "企业开办一日办结", "企业开办登记、公章刻制、发票申领一个工作日内全部办结", 60, 120,
@@ -359,6 +390,7 @@ def load_if_empty() -> bool:
     _load_verifiers(saved)
     _load_credit_report(saved)
     _load_reports(saved)
+    _load_repairs(saved)
     _load_integrity()
     public_credit.load(demo_uscc)
     _load_monitoring()

@@ -1,7 +1,7 @@
 """offer posters (扫码享优惠) and claims as verifications: claim number, poster, reversal
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-03 10:37:56.858151
 
 """
@@ -13,7 +13,7 @@ import backend.data.types
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
