@@ -13,6 +13,7 @@ from backend.credit import service as credit
 from backend.credit.models import CreditEvent
 from backend.data.extensions import db
 from backend.dates.timeutil import as_local, local_today, utcnow
+from backend.monitoring.sources import Period
 from backend.notices.models import NoticeAttempt
 from backend.query_records.models import QueryRecord
 from backend.repairs import service as repairs
@@ -281,6 +282,13 @@ def test_the_deadlines_are_settings(office, monkeypatch):
     assert office.object(office.grant(occurred_at=EARLY_2026).id).get_json()["due_on"] == "2026-10-03"
 
 
+def overdue_at(moment: datetime) -> dict[str, int]:
+    """The overdue counts monitoring sees at ``moment`` (SPEC §8), summed over the towns."""
+    period = Period(month="", start=moment - timedelta(days=31), end=moment, as_of=moment, on=repairs.local_day(moment))
+    return {name: sum(counts.overdue for counts in source(period).values())
+            for name, source in (("repairs", repairs.repair_counts), ("objections", repairs.objection_counts))}
+
+
 def test_the_queues_mark_overdue_cases_and_filter_them(office, client, monkeypatch):
     late_event, fresh_event = (office.grant("T-LONG", occurred_at=utcnow() - timedelta(days=200)) for _ in "ab")
     at(monkeypatch, utcnow() - timedelta(days=40))
@@ -295,12 +303,12 @@ def test_the_queues_mark_overdue_cases_and_filter_them(office, client, monkeypat
     assert [line["id"] for line in overdue] == [late["id"]]
     objections = client.get(f"{REVIEW_OBJECTIONS}?overdue=true", headers=office.reviewer).get_json()
     assert [(o["id"], o["overdue"]) for o in objections] == [(late_objection["id"], True)]
-    assert repairs.overdue_review_counts(utcnow()) == {"repairs": 1, "objections": 1}
-    assert repairs.overdue_review_counts(utcnow() - timedelta(days=39)) == {"repairs": 0, "objections": 0}
+    assert overdue_at(utcnow()) == {"repairs": 1, "objections": 1}
+    assert overdue_at(utcnow() - timedelta(days=39)) == {"repairs": 0, "objections": 0}
     # Decided cases are no longer overdue now, but were at a moment before their decision.
     office.decide(f"{REVIEW_REPAIRS}/{late['id']}", "reject", "逾期后驳回。")
-    assert repairs.overdue_review_counts(utcnow()) == {"repairs": 0, "objections": 1}
-    assert repairs.overdue_review_counts(utcnow() - timedelta(seconds=1))["repairs"] == 1
+    assert overdue_at(utcnow()) == {"repairs": 0, "objections": 1}
+    assert overdue_at(utcnow() - timedelta(seconds=1))["repairs"] == 1
     assert client.get(f"{REVIEW_REPAIRS}?overdue=true", headers=office.reviewer).get_json() == []
 
 

@@ -10,7 +10,7 @@ recomputes the account in the decision's own transaction (``backend.credit.servi
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, case, func, not_, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.audit import service as audit
@@ -20,6 +20,7 @@ from backend.credit.models import COUNTING_STATUSES, CreditEvent
 from backend.data.extensions import db
 from backend.dates.timeutil import SHANGHAI, as_utc, utcnow
 from backend.i18n import _
+from backend.monitoring.sources import Period, ReviewCounts, register_review_source
 from backend.notices import layouts
 from backend.notices import service as notices
 from backend.privacy.sealing import open_sealed, seal
@@ -424,16 +425,34 @@ def _notify_decision(kind: str, case, note: str) -> None:
 # --- monitoring -----------------------------------------------------------------------------------------
 
 
-def overdue_review_counts(as_of: datetime) -> dict[str, int]:
-    """How many repairs and objections were overdue at ``as_of`` (SPEC §8): filed by then, past their due
-    date on that Asia/Shanghai day, and not decided by then. The due dates were fixed at filing (10 working
-    days, 20 calendar days by default)."""
-    as_of = as_utc(as_of)
-    day = local_day(as_of)
-    answer = {}
-    for name, model in (("repairs", RepairApplication), ("objections", Objection)):
-        answer[name] = db.session.scalar(select(func.count()).select_from(model).where(
-            model.filed_at <= as_of, model.due_on < day,
-            or_(model.decided_at.is_(None), model.decided_at > as_of)))
-    return answer
+def _review_counts(model):
+    def counts(period: Period) -> dict[int | None, ReviewCounts]:
+        """Cases filed and decided within the month and overdue at its end (SPEC §8), by the applicant's
+        town, in one aggregate statement. Overdue as it stood at ``period.as_of``: filed by then, not
+        decided by then, and due before ``period.on`` (due dates were fixed at filing: 10 working days for
+        a repair, 20 calendar days for an objection, by default)."""
+        moment = period.as_of
+        decided_then = and_(model.decided_at.is_not(None), model.decided_at < moment)
+        late = and_(model.filed_at < moment, model.due_on < period.on, not_(decided_then))
+
+        def count(condition):
+            return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+        statement = (select(Resident.town_id,
+                            count(and_(model.filed_at >= period.start, model.filed_at < period.end)).label("filed"),
+                            count(and_(model.decided_at >= period.start, model.decided_at < period.end))
+                            .label("decided"),
+                            count(late).label("overdue"))
+                     .select_from(model).join(Resident, Resident.id == model.resident_id)
+                     .where(model.filed_at < period.end).group_by(Resident.town_id))
+        return {row.town_id: ReviewCounts(int(row.filed), int(row.decided), int(row.overdue))
+                for row in db.session.execute(statement)}
+
+    return counts
+
+
+repair_counts = _review_counts(RepairApplication)
+objection_counts = _review_counts(Objection)
+register_review_source("repairs", repair_counts, label=_("credit repairs"))
+register_review_source("objections", objection_counts, label=_("objections"))
 
