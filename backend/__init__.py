@@ -7,6 +7,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.config import build_config, project_root
+from backend.web import requestlog
 from backend.web.openapi import SECURITY_SCHEMES
 
 API_TITLE = "Chengxin credit-points API"
@@ -31,7 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         **_ratelimit_storage(app.config),
         JSON_SORT_KEYS=False,
     )
-    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    requestlog.init_app(app)
     # Alembic announces its plugins on every command; migrations report through `flask db` itself.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if app.config["TRUSTED_PROXIES"]:
@@ -47,9 +48,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _engine_options(url: str) -> dict:
+    # Statement parameters hold sealed data, hashes and codes: an error message never shows them.
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "hide_parameters": True}
 
 
 def _ratelimit_storage(config) -> dict:
@@ -126,7 +128,7 @@ def _register_domains(app: Flask) -> None:
     from backend.staff.routes import me_blp as staff_me_blp
     from backend.uploads.routes import blp as uploads_blp
     from backend.verifiers import routes as verifier_routes
-    from backend.web import ratelimits
+    from backend.web import metrics, ratelimits
     from backend.web.access import API_KEY, register_principal_loader, register_token_checker
     from backend.web.docs import blp as docs_blp
     from backend.web.docs import guard_documentation_views
@@ -153,6 +155,7 @@ def _register_domains(app: Flask) -> None:
                       public_credit_routes.public_blp, public_credit_routes.admin_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_blp)
+    app.register_blueprint(metrics.blp)
     app.register_blueprint(credit_report_routes.page_blp)
     # A key that signed a credit report stays published until the report has expired (SPEC §4).
     keys.keep_published_while(credit_report_service.signed_a_valid_report)

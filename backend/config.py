@@ -34,6 +34,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "PUBLIC_BASE_URL": ("none: the address each request came to",
                         "public address of the service, printed on credit reports (`https://…`, no path)"),
     "LOG_LEVEL": ("INFO", "Python logging level"),
+    "CHENGXIN_METRICS_TOKEN": ("none: `/metrics` answers 404",
+                               "bearer token that opens the Prometheus metrics at `/metrics`"),
+    "PROMETHEUS_MULTIPROC_DIR": ("none: one process's metrics",
+                                 "an empty directory where gunicorn's workers share their metrics"),
     "PORT": ("5000", "port of `make run`"),
 }
 
@@ -136,6 +140,7 @@ def build_config(environ: dict | None = None, overrides: dict | None = None,
         "WECHAT_TEMPLATE_IDS": _template_ids(get("WECHAT_TEMPLATE_IDS", "{}")),
         "TRUSTED_PROXIES": _trusted_proxies(get("TRUSTED_PROXIES", "0")),
         "LOG_LEVEL": get("LOG_LEVEL", "INFO"),
+        "CHENGXIN_METRICS_TOKEN": get("CHENGXIN_METRICS_TOKEN"),
         "PUBLIC_BASE_URL": (get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
     }
 

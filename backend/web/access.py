@@ -67,6 +67,9 @@ class AccessRule:
     optional_auth: bool = False
     limited: bool = True
     asset: bool = False  # a checked-in file (console page, script, style) that carries no data
+    # An operator's endpoint (``/metrics``): on only while this environment variable holds a token, and
+    # then only for a caller who sends it as a bearer token; 404 otherwise.
+    token_variable: str | None = None
 
     @property
     def public(self) -> bool:
@@ -224,6 +227,7 @@ TABLE_TEXT = {
         "public": "public",
         "limited": " (per-IP limit)",
         "asset": "public asset (no data)",
+        "token": "operators with the bearer token `{variable}` (404 while it is unset)",
         "permission": "{roles} + permission `{permission}`",
     },
     "zh": {
@@ -246,6 +250,7 @@ TABLE_TEXT = {
         "public": "公开",
         "limited": "（按 IP 限流）",
         "asset": "公开静态资源（不含数据）",
+        "token": "持有 `{variable}` 令牌（Bearer）的运维人员（未设置时返回 404）",
         "permission": "{roles} + 权限 `{permission}`",
     },
 }
@@ -257,6 +262,8 @@ def describe_rule(rule: AccessRule | None, lang: str = "en") -> str:
         return "MISSING"
     if rule.asset:
         return text["asset"]
+    if rule.token_variable:
+        return text["token"].format(variable=rule.token_variable)
     if rule.public:
         return text["public"] + (text["limited"] if rule.limited else "")
     roles = ", ".join(sorted(rule.roles))

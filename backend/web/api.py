@@ -1,17 +1,20 @@
 """The HTTP frame every domain shares: the API object, its error body, and blueprints that state access."""
 
+import contextlib
 import logging
 
 import flask_smorest
 import marshmallow as ma
 from flask import request
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from backend.data.types import MAX_DB_INTEGER
 from backend.web import bodies, openapi
 from backend.web.access import SIGNED_IN_ROLES, VERIFIER_SYSTEM, AccessRule, guarded
-from backend.web.errors import DomainError, default_reason
+from backend.web.errors import DatabaseUnavailable, DomainError, default_reason
+from backend.web.requestlog import route_template
 
 log = logging.getLogger(__name__)
 
@@ -60,11 +63,25 @@ class Api(flask_smorest.Api):
     def _register_error_handlers(self):
         super()._register_error_handlers()
         self._app.register_error_handler(DomainError, self.handle_domain_error)
+        # A database that cannot be reached, or that dropped the connection mid-request (a restart, a
+        # failover, a full pool), is 503 database_unavailable: the transaction was not committed, so
+        # nothing of it remains, and the pool's pre-ping gives the next request a fresh connection.
+        for error in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
+                      sa_exc.TimeoutError):
+            self._app.register_error_handler(error, self.handle_database_unavailable)
 
     def handle_domain_error(self, error: DomainError):
         if error.status >= 500:
-            log.error("domain error %s on %s %s", error.reason, request.method, request.path)
+            log.error("domain error %s on %s %s", error.reason, request.method, route_template())
         return error.body(), error.status, error.headers
+
+    def handle_database_unavailable(self, error: Exception):
+        from backend.data.extensions import db
+
+        with contextlib.suppress(sa_exc.SQLAlchemyError):
+            db.session.rollback()
+        log.error("database unavailable on %s %s: %s", request.method, route_template(), type(error).__name__)
+        return self.handle_domain_error(DatabaseUnavailable())
 
     def handle_http_exception(self, error):
         payload, code, headers = super().handle_http_exception(error)
