@@ -113,6 +113,7 @@ def _register_domains(app: Flask) -> None:
     from backend.credit import routes as credit_routes
     from backend.credit_reports import routes as credit_report_routes
     from backend.credit_reports import service as credit_report_service
+    from backend.data import counters as _counters  # noqa: F401 - its table belongs to the schema
     from backend.health.routes import blp as health_blp
     from backend.integrity import routes as integrity_routes
     from backend.notices import models as _notice_models  # noqa: F401 - its table belongs to the schema
