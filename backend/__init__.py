@@ -1,9 +1,11 @@
 """Chengxin (澄信): the backend of Jiangyin's personal credit-points system."""
 
+import contextlib
 import logging
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.config import build_config, project_root
@@ -78,6 +80,13 @@ def _init_extensions(app: Flask) -> None:
     app.extensions["chengxin.api"] = Api(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)
+
+    @app.teardown_appcontext
+    def _release_session(_error):
+        # Before Flask-SQLAlchemy's own removal: a connection the database dropped (a restart) must not
+        # turn the answer already given into an exception.
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.remove()
 
 
 def _sqlite_pragmas(app: Flask) -> None:

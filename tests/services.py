@@ -3,9 +3,11 @@ redis-server and a PostgreSQL cluster made with initdb, each on a free port of t
 
 import glob
 import os
+import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -65,20 +67,27 @@ def postgres_binaries() -> Path | None:
 
 class PrivatePostgres:
     """A PostgreSQL cluster of its own (initdb into a temporary directory), on a free port, trusting
-    local connections; ``restart`` stops it the fast way (sessions cut off) and starts it again."""
+    local connections; ``restart`` stops it the fast way (sessions cut off) and starts it again.
+    PostgreSQL refuses to run as root: as root, its commands run as the ``postgres`` user."""
 
-    def __init__(self, directory: Path):
+    def __init__(self):
         self.bin = postgres_binaries()
-        self.data = directory / "data"
+        self.directory = Path(tempfile.mkdtemp(prefix="chengxin-pg-"))
+        self.data = self.directory / "data"
         self.port = free_port()
-        self.log = directory / "postgres.log"
+        self.log = self.directory / "postgres.log"
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            owner = pwd.getpwnam("postgres")
+            os.chown(self.directory, owner.pw_uid, owner.pw_gid)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
     def _run(self, *args: str) -> None:
-        subprocess.run([str(self.bin / args[0]), *args[1:]], check=True, stdout=subprocess.DEVNULL,  # noqa: S603
-                       stderr=subprocess.DEVNULL, env={**os.environ, "LC_ALL": "C.UTF-8"})
+        subprocess.run([*self.as_user, str(self.bin / args[0]), *args[1:]], check=True,  # noqa: S603
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "LC_ALL": "C.UTF-8"})
 
     def init(self) -> None:
         self._run("initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
@@ -94,6 +103,9 @@ class PrivatePostgres:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def remove(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)
 
     def create_database(self, name: str) -> str:
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
