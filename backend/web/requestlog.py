@@ -77,8 +77,9 @@ def configure_logging(level: str) -> None:
     """Write every record of the process to stderr as JSON lines (once per process)."""
     root = logging.getLogger()
     root.setLevel(level)
-    if any(getattr(handler, _HANDLER_MARK, False) for handler in root.handlers):
-        return
+    if any(getattr(handler, _HANDLER_MARK, False) or isinstance(handler.formatter, JsonFormatter)
+           for handler in root.handlers):
+        return  # this process writes JSON lines already (gunicorn.conf.py configured it)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     setattr(handler, _HANDLER_MARK, True)
