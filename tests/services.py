@@ -104,6 +104,18 @@ class PrivatePostgres:
         self.stop()
         self.start()
 
+    def dump(self, database: str) -> Path:
+        """``pg_dump --format=custom`` of ``database``, as the README's backup does; the file's path."""
+        path = self.directory / f"{database}.dump"
+        self._run("pg_dump", "--format=custom", f"--file={path}", self.url(database))
+        return path
+
+    def restore(self, path: Path, database: str) -> str:
+        """A fresh ``database`` restored from ``path`` with ``pg_restore``; its URL."""
+        url = self.create_database(database)
+        self._run("pg_restore", "--no-owner", "--exit-on-error", f"--dbname={url}", str(path))
+        return url
+
     def remove(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
 
