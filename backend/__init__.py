@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_URL="/api/v1/docs/assets/",
         API_SPEC_OPTIONS={"components": {"securitySchemes": SECURITY_SCHEMES}},
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
+        SQLALCHEMY_BINDS=_binds(app.config),
         **_ratelimit_storage(app.config),
         JSON_SORT_KEYS=False,
     )
@@ -56,6 +57,16 @@ def _engine_options(url: str) -> dict:
     return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "hide_parameters": True}
 
 
+def _binds(config) -> dict:
+    """The read replica, when there is one, as a second engine (``backend.data.extensions.Session``)."""
+    from backend.data.extensions import READ_REPLICA
+
+    url = config.get("DATABASE_READ_URL")
+    if not url:
+        return {}
+    return {READ_REPLICA: {"url": url, **_engine_options(url)}}
+
+
 def _ratelimit_storage(config) -> dict:
     from backend.web.ratelimits import storage_options
 
@@ -67,7 +78,7 @@ def _init_extensions(app: Flask) -> None:
 
     from backend import i18n
     from backend.data import cache
-    from backend.data.extensions import db, migrate
+    from backend.data.extensions import READ_REPLICA, db, migrate
     from backend.web.api import Api
     from backend.web.ratelimits import client_ip
 
@@ -80,6 +91,11 @@ def _init_extensions(app: Flask) -> None:
     app.extensions["chengxin.api"] = Api(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)
+
+    @app.teardown_request
+    def _back_to_primary(_error):
+        # A request that read from the replica does not leave its session reading there.
+        db.session.info.pop(READ_REPLICA, None)
 
     @app.teardown_appcontext
     def _release_session(_error):

@@ -20,6 +20,8 @@ DEFAULT_WECHAT_API_BASE = "https://api.weixin.qq.com"
 VARIABLES: dict[str, tuple[str, str]] = {
     "CHENGXIN_ENV": ("production", "production, development or testing; `make run` sets development"),
     "DATABASE_URL": ("sqlite:///instance/chengxin.db (development only)", "SQLAlchemy database URL"),
+    "DATABASE_READ_URL": ("none: the primary serves every read",
+                          "a PostgreSQL read replica for the public read-only endpoints"),
     "REDIS_URL": ("none: in-process stand-in (single process only)", "Redis for caches and rate limits"),
     "REDIS_PREFIX": ("chengxin:", "prefix of every Redis key the app writes"),
     "SECRET_KEY": ("generated in development", "signs access tokens"),
@@ -160,6 +162,8 @@ def build_config(environ: dict | None = None, overrides: dict | None = None,
         raise ConfigError("LOOKUP_HASH_KEY must differ from DATA_ENCRYPTION_KEY: look-up hashes are never made "
                           "with the key that encrypts")
     config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    read_url = get("DATABASE_READ_URL")
+    config["DATABASE_READ_URL"] = _normalise_database_url(read_url) if read_url else None
     config["USE_DEVELOPMENT_WECHAT"] = env in ("development", "testing") and not config["WECHAT_APPID"]
     for key, value in overrides.items():
         config.setdefault(key, value)

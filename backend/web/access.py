@@ -70,6 +70,8 @@ class AccessRule:
     # An operator's endpoint (``/metrics``): on only while this environment variable holds a token, and
     # then only for a caller who sends it as a bearer token; 404 otherwise.
     token_variable: str | None = None
+    # A public read-only endpoint whose reads may come from the read replica (DATABASE_READ_URL).
+    replica: bool = False
 
     @property
     def public(self) -> bool:
@@ -149,6 +151,10 @@ def current_principal() -> Principal | None:
 def check(rule: AccessRule) -> Principal | None:
     """Enforce ``rule`` for the current request and return the caller."""
     if rule.public:
+        if rule.replica:
+            from backend.data.extensions import read_from_replica
+
+            read_from_replica()
         if rule.limited:
             ratelimits.public_request()
         if rule.optional_auth and request.headers.get("Authorization"):

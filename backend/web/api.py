@@ -169,9 +169,11 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
-    def public(self, *, optional_auth: bool = False, limited: bool = True):
-        """Open to anyone; rate limited per IP unless ``limited`` is false (health checks)."""
-        rule = AccessRule(None, optional_auth=optional_auth, limited=limited)
+    def public(self, *, optional_auth: bool = False, limited: bool = True, replica: bool = False):
+        """Open to anyone; rate limited per IP unless ``limited`` is false (health checks). ``replica``:
+        read-only and content to lag the primary by the replica's delay, so its reads may come from the
+        read replica (never a check that must be current: receipts, report checks, revocations, keys)."""
+        rule = AccessRule(None, optional_auth=optional_auth, limited=limited, replica=replica)
 
         def decorator(view):
             view = guarded(rule)(view)
