@@ -76,7 +76,7 @@ _HANDLER_MARK = "_chengxin_json"
 def configure_logging(level: str) -> None:
     """Write every record of the process to stderr as JSON lines (once per process)."""
     root = logging.getLogger()
-    root.setLevel(level)
+    root.setLevel(str(level).upper())
     if any(getattr(handler, _HANDLER_MARK, False) or isinstance(handler.formatter, JsonFormatter)
            for handler in root.handlers):
         return  # this process writes JSON lines already (gunicorn.conf.py configured it)
