@@ -1,12 +1,15 @@
 """Chengxin (澄信): the backend of Jiangyin's personal credit-points system."""
 
+import contextlib
 import logging
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend.config import build_config, project_root
+from backend.web import requestlog
 from backend.web.openapi import SECURITY_SCHEMES
 
 API_TITLE = "Chengxin credit-points API"
@@ -28,10 +31,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         OPENAPI_SWAGGER_UI_URL="/api/v1/docs/assets/",
         API_SPEC_OPTIONS={"components": {"securitySchemes": SECURITY_SCHEMES}},
         SQLALCHEMY_ENGINE_OPTIONS=_engine_options(app.config["SQLALCHEMY_DATABASE_URI"]),
+        SQLALCHEMY_BINDS=_binds(app.config),
         **_ratelimit_storage(app.config),
         JSON_SORT_KEYS=False,
     )
-    logging.basicConfig(level=app.config["LOG_LEVEL"])
+    requestlog.init_app(app)
     # Alembic announces its plugins on every command; migrations report through `flask db` itself.
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if app.config["TRUSTED_PROXIES"]:
@@ -47,9 +51,20 @@ def create_app(test_config: dict | None = None) -> Flask:
 
 
 def _engine_options(url: str) -> dict:
+    # Statement parameters hold sealed data, hashes and codes: an error message never shows them.
     if url.startswith("sqlite"):
-        return {"connect_args": {"timeout": 30}}
-    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10}
+        return {"connect_args": {"timeout": 30}, "hide_parameters": True}
+    return {"pool_pre_ping": True, "pool_size": 10, "max_overflow": 10, "hide_parameters": True}
+
+
+def _binds(config) -> dict:
+    """The read replica, when there is one, as a second engine (``backend.data.extensions.Session``)."""
+    from backend.data.extensions import READ_REPLICA
+
+    url = config.get("DATABASE_READ_URL")
+    if not url:
+        return {}
+    return {READ_REPLICA: {"url": url, **_engine_options(url)}}
 
 
 def _ratelimit_storage(config) -> dict:
@@ -63,7 +78,7 @@ def _init_extensions(app: Flask) -> None:
 
     from backend import i18n
     from backend.data import cache
-    from backend.data.extensions import db, migrate
+    from backend.data.extensions import READ_REPLICA, db, migrate
     from backend.web.api import Api
     from backend.web.ratelimits import client_ip
 
@@ -76,6 +91,18 @@ def _init_extensions(app: Flask) -> None:
     app.extensions["chengxin.api"] = Api(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         _sqlite_pragmas(app)
+
+    @app.teardown_request
+    def _back_to_primary(_error):
+        # A request that read from the replica does not leave its session reading there.
+        db.session.info.pop(READ_REPLICA, None)
+
+    @app.teardown_appcontext
+    def _release_session(_error):
+        # Before Flask-SQLAlchemy's own removal: a connection the database dropped (a restart) must not
+        # turn the answer already given into an exception.
+        with contextlib.suppress(SQLAlchemyError):
+            db.session.remove()
 
 
 def _sqlite_pragmas(app: Flask) -> None:
@@ -112,6 +139,7 @@ def _register_domains(app: Flask) -> None:
     from backend.credit import routes as credit_routes
     from backend.credit_reports import routes as credit_report_routes
     from backend.credit_reports import service as credit_report_service
+    from backend.data import counters as _counters  # noqa: F401 - its table belongs to the schema
     from backend.health.routes import blp as health_blp
     from backend.integrity import routes as integrity_routes
     from backend.monitoring import routes as monitoring_routes
@@ -129,7 +157,7 @@ def _register_domains(app: Flask) -> None:
     from backend.staff.routes import me_blp as staff_me_blp
     from backend.uploads.routes import blp as uploads_blp
     from backend.verifiers import routes as verifier_routes
-    from backend.web import ratelimits
+    from backend.web import metrics, ratelimits
     from backend.web.access import API_KEY, register_principal_loader, register_token_checker
     from backend.web.docs import blp as docs_blp
     from backend.web.docs import guard_documentation_views
@@ -160,6 +188,7 @@ def _register_domains(app: Flask) -> None:
                       repair_routes.public_blp, repair_routes.admin_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_blp)
+    app.register_blueprint(metrics.blp)
     app.register_blueprint(credit_report_routes.page_blp)
     # A key that signed a credit report stays published until the report has expired (SPEC §4).
     keys.keep_published_while(credit_report_service.signed_a_valid_report)

@@ -20,6 +20,8 @@ DEFAULT_WECHAT_API_BASE = "https://api.weixin.qq.com"
 VARIABLES: dict[str, tuple[str, str]] = {
     "CHENGXIN_ENV": ("production", "production, development or testing; `make run` sets development"),
     "DATABASE_URL": ("sqlite:///instance/chengxin.db (development only)", "SQLAlchemy database URL"),
+    "DATABASE_READ_URL": ("none: the primary serves every read",
+                          "a PostgreSQL read replica for the public read-only endpoints"),
     "REDIS_URL": ("none: in-process stand-in (single process only)", "Redis for caches and rate limits"),
     "REDIS_PREFIX": ("chengxin:", "prefix of every Redis key the app writes"),
     "SECRET_KEY": ("generated in development", "signs access tokens"),
@@ -34,6 +36,10 @@ VARIABLES: dict[str, tuple[str, str]] = {
     "PUBLIC_BASE_URL": ("none: the address each request came to",
                         "public address of the service, printed on credit reports (`https://…`, no path)"),
     "LOG_LEVEL": ("INFO", "Python logging level"),
+    "CHENGXIN_METRICS_TOKEN": ("none: `/metrics` answers 404",
+                               "bearer token that opens the Prometheus metrics at `/metrics`"),
+    "PROMETHEUS_MULTIPROC_DIR": ("none: one process's metrics",
+                                 "an empty directory where gunicorn's workers share their metrics"),
     "PORT": ("5000", "port of `make run`"),
 }
 
@@ -136,6 +142,7 @@ def build_config(environ: dict | None = None, overrides: dict | None = None,
         "WECHAT_TEMPLATE_IDS": _template_ids(get("WECHAT_TEMPLATE_IDS", "{}")),
         "TRUSTED_PROXIES": _trusted_proxies(get("TRUSTED_PROXIES", "0")),
         "LOG_LEVEL": get("LOG_LEVEL", "INFO"),
+        "CHENGXIN_METRICS_TOKEN": get("CHENGXIN_METRICS_TOKEN"),
         "PUBLIC_BASE_URL": (get("PUBLIC_BASE_URL") or "").rstrip("/") or None,
     }
 
@@ -155,6 +162,8 @@ def build_config(environ: dict | None = None, overrides: dict | None = None,
         raise ConfigError("LOOKUP_HASH_KEY must differ from DATA_ENCRYPTION_KEY: look-up hashes are never made "
                           "with the key that encrypts")
     config["SQLALCHEMY_DATABASE_URI"] = _normalise_database_url(config["SQLALCHEMY_DATABASE_URI"])
+    read_url = get("DATABASE_READ_URL")
+    config["DATABASE_READ_URL"] = _normalise_database_url(read_url) if read_url else None
     config["USE_DEVELOPMENT_WECHAT"] = env in ("development", "testing") and not config["WECHAT_APPID"]
     for key, value in overrides.items():
         config.setdefault(key, value)

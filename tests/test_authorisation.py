@@ -37,8 +37,10 @@ def test_every_route_has_an_access_rule(app):
 
 def test_every_api_route_lives_under_api_v1(app):
     """Outside /api/v1/ there are only pages served to browsers (the staff console, the report check):
-    public assets that carry no data."""
+    public assets that carry no data; and the operators' metrics (SPEC §12), behind their own token."""
     outside = {rule.rule: rule_of(view) for _m, rule, view in routes(app) if not rule.rule.startswith("/api/v1/")}
+    metrics = outside.pop("/metrics")
+    assert metrics.token_variable == "CHENGXIN_METRICS_TOKEN" and not metrics.limited
     assert set(outside) == {"/console/", "/console/<path:filename>", "/check", "/check/check.js",
                             "/check/check.css"}
     assert all(access.asset for access in outside.values())

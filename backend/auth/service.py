@@ -149,7 +149,9 @@ def revoke_family(family_id: str, reason: str) -> None:
     """Mark a family revoked in the current transaction and tell the shared cache at once."""
     db.session.execute(update(TokenFamily).where(TokenFamily.id == family_id, TokenFamily.revoked_at.is_(None))
                        .values(revoked_at=utcnow(), revoked_reason=reason))
-    store().set(store().key("fam", family_id), b"revoked", int(ACCESS_TOKEN_TTL.total_seconds()))
+    # Kept until written should Redis be away: an "alive" it cached before must not outlive the revocation.
+    store().set(store().key("fam", family_id), b"revoked", int(ACCESS_TOKEN_TTL.total_seconds()),
+                keep_until_written=True)
 
 
 def revoke_all(kind: str, principal_id: int, reason: str) -> int:

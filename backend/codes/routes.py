@@ -15,8 +15,10 @@ from backend.codes.schemas import (
     VerificationResultSchema,
 )
 from backend.dates.timeutil import as_local
+from backend.web import metrics
 from backend.web.access import OPERATOR, RESIDENT, VERIFIER_SYSTEM, current_principal
 from backend.web.api import Blueprint, paginate
+from backend.web.errors import DomainError
 
 me_blp = Blueprint("credit_code", __name__, url_prefix="/api/v1/me", description="My credit code (信用码)")
 verify_blp = Blueprint("verifications", __name__, url_prefix="/api/v1", description="Verifying credit codes")
@@ -75,7 +77,13 @@ class Verifications(MethodView):
         and must be genuine (400 code_invalid). Operators and banks' systems (X-API-Key) may call it; scope detailed
         only banks.
         """
-        return service.verify(current_principal(), **data)
+        try:
+            answer = service.verify(current_principal(), **data)
+        except DomainError as refusal:
+            metrics.count_verification(refusal.reason)
+            raise
+        metrics.count_verification(answer.get("redeem_refused_reason") or "ok")
+        return answer
 
 
 @verify_blp.route("/merchant/verifications")

@@ -131,7 +131,7 @@ def issue(resident: Resident, scope: str) -> IssuedCode:
 
 
 PNG_LIMIT = ratelimits.Limit("credit-code-png", "limits.credit_code_png_per_minute", ratelimits.MINUTE,
-                             _("Too many code images in a minute; show the one you have."))
+                             _("Too many code images in a minute; show the one you have."), fail_open=True)
 
 
 def issue_png(account_id: int, resident: Resident, scope: str) -> tuple[IssuedCode, bytes]:

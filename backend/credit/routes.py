@@ -95,7 +95,7 @@ class RubricItemView(MethodView):
 
 @public_blp.route("/rubric")
 class PublicRubric(MethodView):
-    @public_blp.public()
+    @public_blp.public(replica=True)
     @public_blp.arguments(PublicRubricQuery, location="query")
     @public_blp.response(200, RubricGroupSchema(many=True))
     @public_blp.doc(operationId="get_public_rubric")

@@ -2,6 +2,7 @@
 
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -21,6 +22,27 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+READ_REPLICA = "replica"
+
+
+class Session(FlaskSession):
+    """A session that reads from the read replica (``DATABASE_READ_URL``) while ``read_from_replica``
+    says so: only public read-only endpoints ask (``AccessRule.replica``). Whatever it writes (a flush)
+    still goes to the primary, and without a replica everything does (SPEC §12)."""
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is None and self.info.get(READ_REPLICA) and not self._flushing:
+            engine = self._db.engines.get(READ_REPLICA)
+            if engine is not None:
+                return engine
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+def read_from_replica() -> None:
+    """Let this request's session read from the replica (a public read-only endpoint)."""
+    db.session.info[READ_REPLICA] = True
+
+
 class Database(SQLAlchemy):
     def paginate(self, select, *, page=None, per_page=None, **kwargs):
         """Pages past the last row are empty; a huge page number is one of them, not an OFFSET the
@@ -30,7 +52,7 @@ class Database(SQLAlchemy):
         return super().paginate(select, page=page, per_page=per_page, **kwargs)
 
 
-db = Database(model_class=Base)
+db = Database(model_class=Base, session_options={"class_": Session})
 migrate = Migrate()
 # The API and the rate limiter hold per-app state, so create_app makes one of each per app.
 

@@ -354,7 +354,7 @@ def _public_commitments(commitments) -> list[dict]:
 
 @public_blp.route("/commitments")
 class PublicCommitments(MethodView):
-    @public_blp.public()
+    @public_blp.public(replica=True)
     @public_blp.arguments(CommitmentQuery, location="query")
     @public_blp.response(200, PublicCommitmentSchema(many=True))
     @public_blp.paginate()
@@ -370,7 +370,7 @@ class PublicCommitments(MethodView):
 
 @public_blp.route("/government-records")
 class PublicGovernmentRecords(MethodView):
-    @public_blp.public()
+    @public_blp.public(replica=True)
     @public_blp.arguments(GovernmentRecordQuery, location="query")
     @public_blp.response(200, GovernmentRecordSchema(many=True))
     @public_blp.paginate()
@@ -386,7 +386,7 @@ class PublicGovernmentRecords(MethodView):
 
 @public_blp.route("/government-integrity")
 class PublicGovernmentIntegrity(MethodView):
-    @public_blp.public()
+    @public_blp.public(replica=True)
     @public_blp.arguments(IntegrityQuery, location="query")
     @public_blp.response(200, IntegritySummarySchema(many=True))
     @public_blp.paginate()

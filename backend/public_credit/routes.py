@@ -84,7 +84,7 @@ def _import_view(blp, importer, header, roles, body, operation_id, summary, desc
 
 @public_blp.route("/enterprises")
 class PublicEnterprises(MethodView):
-    @public_blp.public()
+    @public_blp.public(replica=True)
     @public_blp.arguments(PublicEnterpriseQuery, location="query")
     @public_blp.response(200, EnterpriseSummarySchema(many=True))
     @public_blp.paginate()
@@ -100,7 +100,7 @@ class PublicEnterprises(MethodView):
 
 @public_blp.route("/enterprises/<string:uscc>")
 class PublicEnterprise(MethodView):
-    @public_blp.public()
+    @public_blp.public(replica=True)
     @public_blp.response(200, EnterprisePageSchema)
     @public_blp.alt_response(404, response="NOT_FOUND")
     @public_blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
@@ -115,7 +115,7 @@ class PublicEnterprise(MethodView):
 
 @public_blp.route("/disclosures")
 class PublicDisclosures(MethodView):
-    @public_blp.public()
+    @public_blp.public(replica=True)
     @public_blp.arguments(PublicDisclosureQuery, location="query")
     @public_blp.response(200, DisclosureSchema(many=True))
     @public_blp.paginate()
@@ -130,7 +130,7 @@ class PublicDisclosures(MethodView):
 
 @public_blp.route("/lists/<string:list_name>")
 class PublicList(MethodView):
-    @public_blp.public()
+    @public_blp.public(replica=True)
     @public_blp.response(200, ListEntrySchema(many=True))
     @public_blp.paginate()
     @public_blp.alt_response(404, response="NOT_FOUND")
@@ -147,7 +147,7 @@ class PublicList(MethodView):
 
 @public_blp.route("/exposures")
 class PublicExposures(MethodView):
-    @public_blp.public()
+    @public_blp.public(replica=True)
     @public_blp.response(200, ExposureSchema(many=True))
     @public_blp.paginate()
     @public_blp.doc(operationId="public_list_exposures")

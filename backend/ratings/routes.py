@@ -12,7 +12,7 @@ public_blp = Blueprint("ratings_public", __name__, url_prefix="/api/v1/public",
 
 @public_blp.route("/villages")
 class Villages(MethodView):
-    @public_blp.public()
+    @public_blp.public(replica=True)
     @public_blp.arguments(VillageQuery, location="query")
     @public_blp.response(200, VillageRatingSchema(many=True))
     @public_blp.paginate()
@@ -29,7 +29,7 @@ class Villages(MethodView):
 
 @public_blp.route("/towns")
 class Towns(MethodView):
-    @public_blp.public()
+    @public_blp.public(replica=True)
     @public_blp.response(200, TownRatingSchema(many=True))
     @public_blp.paginate()
     @public_blp.doc(operationId="list_towns")

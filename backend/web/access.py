@@ -69,6 +69,11 @@ class AccessRule:
     optional_auth: bool = False
     limited: bool = True
     asset: bool = False  # a checked-in file (console page, script, style) that carries no data
+    # An operator's endpoint (``/metrics``): on only while this environment variable holds a token, and
+    # then only for a caller who sends it as a bearer token; 404 otherwise.
+    token_variable: str | None = None
+    # A public read-only endpoint whose reads may come from the read replica (DATABASE_READ_URL).
+    replica: bool = False
 
     @property
     def public(self) -> bool:
@@ -148,6 +153,10 @@ def current_principal() -> Principal | None:
 def check(rule: AccessRule) -> Principal | None:
     """Enforce ``rule`` for the current request and return the caller."""
     if rule.public:
+        if rule.replica:
+            from backend.data.extensions import read_from_replica
+
+            read_from_replica()
         if rule.limited:
             ratelimits.public_request()
         if rule.optional_auth and request.headers.get("Authorization"):
@@ -227,6 +236,7 @@ TABLE_TEXT = {
         "public": "public",
         "limited": " (per-IP limit)",
         "asset": "public asset (no data)",
+        "token": "operators with the bearer token `{variable}` (404 while it is unset)",
         "permission": "{roles} + permission `{permission}`",
     },
     "zh": {
@@ -249,6 +259,7 @@ TABLE_TEXT = {
         "public": "公开",
         "limited": "（按 IP 限流）",
         "asset": "公开静态资源（不含数据）",
+        "token": "持有 `{variable}` 令牌（Bearer）的运维人员（未设置时返回 404）",
         "permission": "{roles} + 权限 `{permission}`",
     },
 }
@@ -260,6 +271,8 @@ def describe_rule(rule: AccessRule | None, lang: str = "en") -> str:
         return "MISSING"
     if rule.asset:
         return text["asset"]
+    if rule.token_variable:
+        return text["token"].format(variable=rule.token_variable)
     if rule.public:
         return text["public"] + (text["limited"] if rule.limited else "")
     roles = ", ".join(sorted(rule.roles))

@@ -1,11 +1,13 @@
 """The HTTP frame every domain shares: the API object, its error body, and blueprints that state access."""
 
+import contextlib
 import logging
 import re
 
 import flask_smorest
 import marshmallow as ma
 from flask import request
+from sqlalchemy import exc as sa_exc
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
@@ -15,7 +17,8 @@ from backend.i18n import _
 from backend.i18n.field_messages import translated_errors
 from backend.web import bodies, openapi
 from backend.web.access import SIGNED_IN_ROLES, VERIFIER_SYSTEM, AccessRule, guarded
-from backend.web.errors import DEFAULT_MESSAGES, DomainError, default_reason
+from backend.web.errors import DEFAULT_MESSAGES, DatabaseUnavailable, DomainError, default_reason
+from backend.web.requestlog import route_template
 
 log = logging.getLogger(__name__)
 
@@ -71,14 +74,28 @@ class Api(flask_smorest.Api):
     def _register_error_handlers(self):
         super()._register_error_handlers()
         self._app.register_error_handler(DomainError, self.handle_domain_error)
+        # A database that cannot be reached, or that dropped the connection mid-request (a restart, a
+        # failover, a full pool), is 503 database_unavailable: the transaction was not committed, so
+        # nothing of it remains, and the pool's pre-ping gives the next request a fresh connection.
+        for error in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.DisconnectionError,
+                      sa_exc.TimeoutError):
+            self._app.register_error_handler(error, self.handle_database_unavailable)
 
     def handle_domain_error(self, error: DomainError):
         if error.status >= 500:
-            log.error("domain error %s on %s %s", error.reason, request.method, request.path)
+            log.error("domain error %s on %s %s", error.reason, request.method, route_template())
         body = error.body()
         if body.get("errors"):
             body["errors"] = translated_errors(body["errors"])
         return body, error.status, error.headers
+
+    def handle_database_unavailable(self, error: Exception):
+        from backend.data.extensions import db
+
+        with contextlib.suppress(sa_exc.SQLAlchemyError):
+            db.session.rollback()
+        log.error("database unavailable on %s %s: %s", request.method, route_template(), type(error).__name__)
+        return self.handle_domain_error(DatabaseUnavailable())
 
     def handle_http_exception(self, error):
         payload, code, headers = super().handle_http_exception(error)
@@ -167,9 +184,11 @@ class Blueprint(flask_smorest.Blueprint):
 
         return decorator
 
-    def public(self, *, optional_auth: bool = False, limited: bool = True):
-        """Open to anyone; rate limited per IP unless ``limited`` is false (health checks)."""
-        rule = AccessRule(None, optional_auth=optional_auth, limited=limited)
+    def public(self, *, optional_auth: bool = False, limited: bool = True, replica: bool = False):
+        """Open to anyone; rate limited per IP unless ``limited`` is false (health checks). ``replica``:
+        read-only and content to lag the primary by the replica's delay, so its reads may come from the
+        read replica (never a check that must be current: receipts, report checks, revocations, keys)."""
+        rule = AccessRule(None, optional_auth=optional_auth, limited=limited, replica=replica)
 
         def decorator(view):
             view = guarded(rule)(view)

@@ -128,3 +128,16 @@ class RateLimited(DomainError):
     def __init__(self, message: str | None = None, *, retry_after: int = 60, **kwargs):
         kwargs.setdefault("headers", {"Retry-After": str(max(1, int(retry_after)))})
         super().__init__(message, **kwargs)
+
+
+class DatabaseUnavailable(DomainError):
+    """The database could not be reached or dropped the connection mid-request (a restart, a failover):
+    nothing of the request was written, and the same request can be sent again (SPEC §12)."""
+
+    status = 503
+    reason = "database_unavailable"
+    message = "The service is briefly unavailable; try again in a moment."
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 5, **kwargs):
+        kwargs.setdefault("headers", {"Retry-After": str(retry_after)})
+        super().__init__(message, **kwargs)

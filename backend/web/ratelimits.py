@@ -15,22 +15,34 @@ a keyed hash, under a key derived from ``LOOKUP_HASH_KEY``: the store holds no a
 in clear, and nobody without the key can tell whose counter a key is.
 
 How many attempts a window allows is a setting (``backend.settings.defaults``, ``limits.*``), read
-through the reader the app registers (settings sit above this layer). ``_count`` is the one place that
-touches the store, so a fallback to database counters while Redis is down (SPEC §12) goes there.
+through the reader the app registers (settings sit above this layer).
+
+While Redis cannot be reached (SPEC §12), the limits that guard something (sign-in, binding, reports,
+uploads, failed passwords and API keys, receipts, invites, credit reports) count in the database instead
+(``backend.data.counters``: the same keys, the same atomic add), and the limits that only spread the load
+of reads (``fail_open``: the public per-IP limit, each API key's, the QR image's) let requests through
+uncounted. After a failure this process leaves Redis alone for ``REDIS_REST_SECONDS`` rather than wait
+for its timeout on every request, then tries it again: counting returns to Redis by itself. A window that
+spans the outage counts partly in each place, so it may allow up to twice its limit once.
 """
 
 import hashlib
 import hmac
+import logging
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from time import monotonic
 
+import redis
 from flask import current_app, request
 
 from backend.dates.timeutil import SHANGHAI
 from backend.web.errors import RateLimited
+
+log = logging.getLogger(__name__)
 
 MINUTE = 60
 HOUR = 60 * MINUTE
@@ -46,6 +58,8 @@ class Limit:
     setting: str
     window: int
     message: str | None = None
+    # A limit on reads only: while Redis is down it lets requests through rather than count elsewhere.
+    fail_open: bool = False
 
 
 # function(setting key) -> int, registered by the app: the settings domain reads the database.
@@ -96,9 +110,37 @@ def _storage():
     return current_app.extensions["chengxin.limiter"].storage
 
 
-def _count(key: str, expires_in: float, amount: int = 1) -> int:
-    """Add ``amount`` to ``key`` atomically and return the new count (the key lives ``expires_in``)."""
-    return _storage().incr(key, max(1, math.ceil(expires_in)), amount=amount)
+REDIS_REST_SECONDS = 5.0
+_redis_resting_until = [0.0]
+
+STORE, DATABASE, UNCOUNTED = "store", "database", "uncounted"
+
+
+def _in_store(key: str, expires_in: float, amount: int) -> int | None:
+    """Add ``amount`` to ``key`` in Flask-Limiter's storage; ``None`` while Redis cannot be reached."""
+    if monotonic() < _redis_resting_until[0]:
+        return None
+    try:
+        return _storage().incr(key, max(1, math.ceil(expires_in)), amount=amount)
+    except (redis.RedisError, OSError) as exc:
+        _redis_resting_until[0] = monotonic() + REDIS_REST_SECONDS
+        log.warning("rate-limit store unavailable, counting in the database: %s", type(exc).__name__)
+        return None
+
+
+def _count(limit: Limit, key: str, expires_in: float, amount: int = 1, where: str | None = None
+           ) -> tuple[int | None, str]:
+    """Add ``amount`` to ``key`` atomically (the key lives ``expires_in``); return the new count and where
+    it was counted (``None`` and ``UNCOUNTED`` when a read limit fails open)."""
+    if where != DATABASE:
+        count = _in_store(key, expires_in, amount)
+        if count is not None or where == STORE:
+            return count, STORE
+        if limit.fail_open:
+            return None, UNCOUNTED
+    from backend.data import counters
+
+    return counters.increment(key, expires_in, amount), DATABASE
 
 
 @dataclass(frozen=True)
@@ -106,11 +148,14 @@ class Attempt:
     """An attempt counted against a limit; ``give_back`` uncounts it (a success a failure limit
     does not count, or a failure that was not the caller's doing)."""
 
+    limit: Limit
     key: str
     expires_in: float
+    where: str = STORE
 
     def give_back(self) -> None:
-        _count(self.key, self.expires_in, -1)
+        if self.where != UNCOUNTED:
+            _count(self.limit, self.key, self.expires_in, -1, where=self.where)
 
 
 def attempt(limit: Limit, subject) -> Attempt:
@@ -118,12 +163,13 @@ def attempt(limit: Limit, subject) -> Attempt:
     now = time.time()
     window, left = _window(limit, now)
     key = f"{limit.name}:{subject_hash(subject)}:{window}"
-    if _count(key, left) > allowance(limit):
+    count, where = _count(limit, key, left)
+    if count is not None and count > allowance(limit):
         raise RateLimited(limit.message, retry_after=math.ceil(left))
-    return Attempt(key, left)
+    return Attempt(limit, key, left, where)
 
 
-PUBLIC = Limit("public", "limits.public_per_minute", MINUTE)
+PUBLIC = Limit("public", "limits.public_per_minute", MINUTE, fail_open=True)
 
 
 def public_request() -> None:
