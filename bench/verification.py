@@ -1,7 +1,10 @@
 """Credit-code verification throughput under gunicorn (2 workers) on PostgreSQL + Redis, against
-GET /api/v1/health in the same run (issue: verification ÷ health throughput).
+GET /api/v1/health in the same run, for each worker class asked for, side by side.
 
-    .venv/bin/python -m bench.verification [--residents 100000] [--runs 3] [--seconds 12]
+    .venv/bin/python -m bench.verification [--residents 100000] [--runs 3] [--seconds 12] [--configs sync,gthread:4]
+
+Every run starts its own gunicorn on a free port, checks before and after each measurement that the server
+answering is that one, and refuses to report a run with any answer that is not 2xx (bench/server.py).
 
 Needs PostgreSQL and Redis on 127.0.0.1 and `wrk` (Debian package). Creates and drops its own database
 (chengxin_bench_codes) and Redis key prefix; starts and stops its own gunicorn.
@@ -11,26 +14,19 @@ import argparse
 import base64
 import json
 import os
-import re
 import secrets
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from bench.common import REDIS_URL, create_database, database_url, drop_database, forget_redis_keys, save
+from bench.server import Gunicorn, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-DATABASE = "chengxin_bench_codes"
-PORT = int(os.environ.get("BENCH_PORT", "5077"))
-THREADS, CONNECTIONS = 2, 8
+DATABASE = os.environ.get("BENCH_CODES_DATABASE", "chengxin_bench_codes")
 
 
 def key() -> str:
@@ -117,78 +113,72 @@ def _admin():
     return Principal(kind="system", id=0, roles=frozenset({"admin"}), name="bench")
 
 
-def start_server(env: dict) -> subprocess.Popen:
-    server = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-        [str(VENV_BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{PORT}", "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/health", timeout=1)  # noqa: S310 - loopback
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("gunicorn did not come up")
+def loadavg() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
 
 
-def wrk(url: str, seconds: int, extra_env: dict | None = None, script: str | None = None) -> dict:
-    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
-    if script:
-        command += ["-s", script]
-    output = subprocess.run(command + [url], capture_output=True, text=True, check=True,  # noqa: S603 - wrk, loopback
-                            env={**os.environ, **(extra_env or {}), "WRK_THREADS": str(THREADS)}).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
-
-    def percentile(p):
-        match = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", output)
-        value, unit = float(match.group(1)), match.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    return {"rps": rps, "p50_ms": percentile(50), "p99_ms": percentile(99),
-            "non_2xx": int(non_2xx.group(1)) if non_2xx else 0}
+def configurations(text: str) -> list[tuple[str, int]]:
+    """``sync,gthread:4`` → [("sync", 1), ("gthread", 4)]."""
+    result = []
+    for item in text.split(","):
+        kind, _, threads = item.partition(":")
+        result.append((kind, int(threads or 1)))
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--residents", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--tokens", type=int, default=20_000, help="codes per verification run")
+    parser.add_argument("--seconds", type=int, default=12)
+    parser.add_argument("--tokens", type=int, default=15_000, help="codes per verification measurement")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--configs", default="sync,gthread:4",
+                        help="gunicorn worker classes to measure side by side, e.g. sync,gthread:4")
     args = parser.parse_args()
+    configs = configurations(args.configs)
 
     env = environment()
     create_database(DATABASE)
-    server = None
+    results = {f"{kind}:{threads}": {"health": [], "operator": [], "api_key": []} for kind, threads in configs}
+    loads = []
     try:
         with tempfile.TemporaryDirectory() as tokens_dir:
-            prepared = prepare(env, args.residents, args.tokens, args.runs, Path(tokens_dir))
-            server = start_server(env)
-            results = {"health": [], "operator": [], "api_key": []}
+            prepared = prepare(env, args.residents, args.tokens, args.runs * len(configs), Path(tokens_dir))
             files = iter(prepared["token_files"])
             script = str(ROOT / "bench" / "verify.lua")
-            verify_url = f"http://127.0.0.1:{PORT}/api/v1/verifications"
             for _run in range(args.runs):
-                results["health"].append(wrk(f"http://127.0.0.1:{PORT}/api/v1/health", args.seconds))
-                results["operator"].append(wrk(verify_url, args.seconds, {
-                    "TOKENS_FILE": str(next(files)), "AUTH_HEADER": prepared["bearer"]}, script))
-                results["api_key"].append(wrk(verify_url, args.seconds, {
-                    "TOKENS_FILE": str(next(files)), "API_KEY": prepared["api_key"]}, script))
-                print(json.dumps({k: v[-1] for k, v in results.items()}), flush=True)
+                for kind, threads in configs:  # side by side: each run measures every configuration
+                    with Gunicorn(env, workers=args.workers, worker_class=kind, threads=threads) as server:
+                        measured = results[f"{kind}:{threads}"]
+                        loads.append(loadavg())
+                        measured["health"].append(wrk(server, "/api/v1/health", args.seconds))
+                        measured["operator"].append(wrk(server, "/api/v1/verifications", args.seconds, script=script,
+                                                        extra_env={"TOKENS_FILE": str(next(files)),
+                                                                   "AUTH_HEADER": prepared["bearer"]}))
+                        measured["api_key"].append(wrk(server, "/api/v1/verifications", args.seconds, script=script,
+                                                       extra_env={"TOKENS_FILE": str(next(files)),
+                                                                  "API_KEY": prepared["api_key"]}))
+                        print(server.label, json.dumps({k: v[-1] for k, v in measured.items()}), flush=True)
     finally:
-        if server is not None:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
         drop_database(DATABASE)
         forget_redis_keys(DATABASE)
 
     summary = {}
-    for name, runs in results.items():
-        summary[name] = {metric: statistics.median(r[metric] for r in runs) for metric in ("rps", "p50_ms", "p99_ms")}
-        summary[name]["non_2xx"] = sum(r["non_2xx"] for r in runs)
-    for name in ("operator", "api_key"):
-        summary[name]["ratio_to_health"] = round(summary[name]["rps"] / summary["health"]["rps"], 3)
-    save("verification", {"residents": args.residents, "runs": args.runs, "seconds": args.seconds, **summary})
+    for config, endpoints in results.items():
+        figures = summary[config] = {}
+        for name, runs in endpoints.items():
+            figures[name] = {metric: statistics.median(r[metric] for r in runs)
+                             for metric in ("rps", "p50_ms", "p99_ms")}
+            figures[name]["runs_rps"] = [r["rps"] for r in runs]
+        for name in ("operator", "api_key"):
+            # the ratio of each run (health measured just before), then their median
+            ratios = [v["rps"] / h["rps"] for v, h in zip(endpoints[name], endpoints["health"], strict=True)]
+            figures[name]["ratio_to_health"] = round(statistics.median(ratios), 3)
+            figures[name]["runs_ratio"] = [round(r, 3) for r in ratios]
+    save("verification", {"residents": args.residents, "runs": args.runs, "seconds": args.seconds,
+                          "workers": args.workers, "load_average": {"min": min(loads), "max": max(loads)},
+                          "non_2xx": 0, **summary})
 
 
 if __name__ == "__main__":
