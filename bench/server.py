@@ -53,6 +53,7 @@ class Gunicorn:
     workers: int = 2
     worker_class: str = "sync"
     threads: int = 1
+    tree: Path = ROOT  # another checkout of the code (with bench/served.py) to measure it side by side
 
     def __post_init__(self):
         self.port = free_port()
@@ -62,14 +63,16 @@ class Gunicorn:
 
     @property
     def label(self) -> str:
-        return self.worker_class if self.worker_class == "sync" else f"{self.worker_class}×{self.threads}"
+        label = self.worker_class if self.worker_class == "sync" else f"{self.worker_class}×{self.threads}"
+        return label if self.tree == ROOT else f"{self.tree.name}/{label}"
 
     def __enter__(self):
         command = [str(VENV_BIN / "gunicorn"), "--workers", str(self.workers), "--worker-class", self.worker_class,
                    "--threads", str(self.threads), "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning",
                    "bench.served:app"]
-        self.process = subprocess.Popen(command, cwd=ROOT,  # noqa: S603 - our own gunicorn, fixed arguments
-                                        env={**self.env, "BENCH_SERVER_NONCE": self.nonce})
+        self.process = subprocess.Popen(command, cwd=self.tree,  # noqa: S603 - our own gunicorn, fixed arguments
+                                        env={**self.env, "BENCH_SERVER_NONCE": self.nonce,
+                                             "PYTHONPATH": str(self.tree)})
         for _ in range(150):
             if self.process.poll() is not None:
                 raise BenchmarkRefused(f"gunicorn exited with {self.process.returncode} (port {self.port} taken?)")

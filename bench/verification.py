@@ -117,13 +117,21 @@ def loadavg() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
 
-def configurations(text: str) -> list[tuple[str, int]]:
-    """``sync,gthread:4`` → [("sync", 1), ("gthread", 4)]."""
+def configurations(text: str, baseline: Path | None) -> list[tuple[str, str, int]]:
+    """``baseline/sync,sync,gthread:4`` → [("baseline", "sync", 1), ("", "sync", 1), ("", "gthread", 4)]:
+    worker class and threads, of the code in the tree given by ``--baseline`` or of this one."""
     result = []
     for item in text.split(","):
-        kind, _, threads = item.partition(":")
-        result.append((kind, int(threads or 1)))
+        tree, _, worker = item.rpartition("/")
+        if tree and (tree != "baseline" or baseline is None):
+            raise SystemExit(f"{item}: only baseline/… with --baseline")
+        kind, _, threads = worker.partition(":")
+        result.append((tree, kind, int(threads or 1)))
     return result
+
+
+def _name(tree: str, kind: str, threads: int) -> str:
+    return f"{tree + '/' if tree else ''}{kind}:{threads}"
 
 
 def main() -> None:
@@ -134,13 +142,15 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=15_000, help="codes per verification measurement")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--configs", default="sync,gthread:4",
-                        help="gunicorn worker classes to measure side by side, e.g. sync,gthread:4")
+                        help="gunicorn worker classes to measure side by side, e.g. baseline/sync,sync,gthread:4")
+    parser.add_argument("--baseline", type=Path,
+                        help="another checkout (e.g. `git archive main`) to measure beside this one; needs bench/")
     args = parser.parse_args()
-    configs = configurations(args.configs)
+    configs = configurations(args.configs, args.baseline)
 
     env = environment()
     create_database(DATABASE)
-    results = {f"{kind}:{threads}": {"health": [], "operator": [], "api_key": []} for kind, threads in configs}
+    results = {_name(*config): {"health": [], "operator": [], "api_key": []} for config in configs}
     loads = []
     try:
         with tempfile.TemporaryDirectory() as tokens_dir:
@@ -148,9 +158,10 @@ def main() -> None:
             files = iter(prepared["token_files"])
             script = str(ROOT / "bench" / "verify.lua")
             for _run in range(args.runs):
-                for kind, threads in configs:  # side by side: each run measures every configuration
-                    with Gunicorn(env, workers=args.workers, worker_class=kind, threads=threads) as server:
-                        measured = results[f"{kind}:{threads}"]
+                for tree, kind, threads in configs:  # side by side: each run measures every configuration
+                    with Gunicorn(env, workers=args.workers, worker_class=kind, threads=threads,
+                                  tree=args.baseline if tree else ROOT) as server:
+                        measured = results[_name(tree, kind, threads)]
                         loads.append(loadavg())
                         measured["health"].append(wrk(server, "/api/v1/health", args.seconds))
                         measured["operator"].append(wrk(server, "/api/v1/verifications", args.seconds, script=script,
