@@ -16,6 +16,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import NoReturn
 
 import jwt
@@ -43,6 +44,8 @@ from backend.query_records.models import QueryRecord
 from backend.residents.models import Resident
 from backend.residents.service import ResidentNotActive
 from backend.settings import service as settings
+from backend.settings.defaults import SETTINGS
+from backend.settings.models import SettingValue
 from backend.verifiers.models import Offer
 from backend.verifiers.offers_cache import current_offers
 from backend.web import ratelimits
@@ -50,6 +53,7 @@ from backend.web.access import OPERATOR, VERIFIER_SYSTEM, Principal
 from backend.web.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
 ISSUER = "chengxin"
+TTL_SETTING = "credit_code.ttl_seconds"
 SCOPES = ("basic", "detailed")
 PURPOSES = ("discount", "admission", "loan", "service", "other")
 SUBJECT_AAD = b"chengxin credit code subject"
@@ -169,19 +173,15 @@ def qr_png(token: str) -> bytes:
 LIFETIME_SKEW_SECONDS = 5
 
 
-def read_code(token: str) -> dict:
+def read_code(token: str, *, published: tuple[str | None, int] | None = None) -> dict:
     """The claims of an authentic code: signed (EdDSA only) by a key that is still published, with the
     claims of the SPEC and a lifetime no longer than the setting allows; 400 ``code_invalid`` otherwise.
-    Whether it has expired is left to the caller (a used code says so first)."""
-    try:
-        header = jwt.get_unverified_header(token)
-    except jwt.InvalidTokenError as exc:
-        raise CodeInvalid() from exc
-    if header.get("alg") != keys.ALGORITHM or not keys.KID.fullmatch(str(header.get("kid", ""))):
-        raise CodeInvalid()
-    if header.get("typ") != keys.CODE_TYP:  # a credit report, or any other kind of token (SPEC §4)
-        raise CodeInvalid()
-    public = keys.verifying_key(header["kid"])
+    Whether it has expired is left to the caller (a used code says so first). ``published``: the key's
+    published public key and the lifetime setting, when the caller has read them already."""
+    kid = code_kid(token)
+    public_text, ttl_seconds = published or (
+        db.session.scalar(keys.published_public_key(kid, utcnow())), settings.get("credit_code.ttl_seconds"))
+    public = keys.public_key(public_text)
     if public is None:
         raise CodeInvalid()
     try:
@@ -192,9 +192,23 @@ def read_code(token: str) -> dict:
     if claims["scope"] not in SCOPES or not isinstance(claims["jti"], str) or len(claims["jti"]) > 64:
         raise CodeInvalid()
     if not _number(claims["exp"]) or not _number(claims["iat"]) or (
-            claims["exp"] - claims["iat"] > settings.get("credit_code.ttl_seconds") + LIFETIME_SKEW_SECONDS):
+            claims["exp"] - claims["iat"] > ttl_seconds + LIFETIME_SKEW_SECONDS):
         raise CodeInvalid()
     return claims
+
+
+def code_kid(token: str) -> str:
+    """The kid of what looks like a credit code (EdDSA, our kid's form, the code's ``typ``), not yet
+    checked; 400 ``code_invalid`` otherwise."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as exc:
+        raise CodeInvalid() from exc
+    if header.get("alg") != keys.ALGORITHM or not keys.KID.fullmatch(str(header.get("kid", ""))):
+        raise CodeInvalid()
+    if header.get("typ") != keys.CODE_TYP:  # a credit report, or any other kind of token (SPEC §4)
+        raise CodeInvalid()
+    return header["kid"]
 
 
 def _number(value) -> bool:
@@ -237,19 +251,24 @@ def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None =
     there on a refusal (``resident_not_active``, ``quota_exhausted``) has told the verifier something
     about the resident, so it is a query record like a verification (SPEC §2).
 
-    This is the product's hottest path, so it is written in few round trips: whether the code was used,
-    the resident, their account and their level's name in one statement (``_read``), the offers from the
-    shared store (``offers_cache``), and the verification with its query record in one statement
-    (``_consume``); the rules are checked in the order above all the same."""
-    claims = read_code(token)
+    This is the product's hottest path, so it is written in few round trips: the code's public key and
+    lifetime setting, whether it was used, the resident, their account and their level's name in one
+    statement (``_read``), the offers from the shared store (``offers_cache``), and the verification with
+    its query record in one statement (``_consume``); the rules are checked in the order above all the
+    same, the signature before anything read is used."""
+    kid, unchecked = code_kid(token), _unchecked_claims(token)
     try:
-        resident_id = open_subject(claims["sub"])
+        resident_id = open_subject(unchecked["sub"])
     except CodeInvalid:
         resident_id = None
-    read = _read(claims["jti"], resident_id)
+    now = utcnow()
+    read = _read(kid, unchecked["jti"], resident_id, now)
+    # The signature is checked before anything read is used: the statement only saved round trips.
+    claims = read_code(token, published=(read.public_key, read.ttl_seconds) if read is not None else None)
+    if claims["jti"] != unchecked["jti"]:
+        raise CodeInvalid()
     if read is not None and read.used is not None or read is None and _used(claims["jti"]):
         raise CodeUsed()
-    now = utcnow()
     check_unexpired(claims, now)
     verifier_id, kind = actor.extra["verifier_id"], actor.extra["verifier_kind"]
     if claims["scope"] == "detailed" and kind != "bank":
@@ -318,20 +337,39 @@ def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None =
     return answer
 
 
-def _read(jti: str, resident_id: int | None):
-    """In one statement: the verification that used ``jti`` (if any), the resident, their account, and
-    their level's name with the number of levels stored (the defaults apply unless all five are, as in
+def _unchecked_claims(token: str) -> dict:
+    """The ``jti`` and ``sub`` of a code before its signature is checked: only to read what the code
+    names in the same statement as its key; ``read_code`` decides whether the code is authentic."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.InvalidTokenError as exc:
+        raise CodeInvalid() from exc
+    if not isinstance(claims.get("jti"), str) or not isinstance(claims.get("sub"), str):
+        raise CodeInvalid()
+    return claims
+
+
+def _read(kid: str, jti: str, resident_id: int | None, now: datetime):
+    """In one statement: the published public key of ``kid`` and the lifetime setting (what ``read_code``
+    needs), the verification that used ``jti`` (if any), the resident, their account, and their level's
+    name with the number of levels stored (the defaults apply unless all five are, as in
     ``levels.current_levels``); None when the code names no resident."""
     if resident_id is None:
         return None
+    public = keys.published_public_key(kid, now).scalar_subquery()
+    ttl = select(SettingValue.value).where(SettingValue.key == TTL_SETTING).scalar_subquery()
     used = select(Verification.id).where(Verification.jti == jti).scalar_subquery()
     levels = select(func.count()).select_from(StarLevel).scalar_subquery()
     name = select(StarLevel.name).where(StarLevel.stars == CreditAccount.stars).scalar_subquery()
-    return db.session.execute(
-        select(used.label("used"), Resident.id, Resident.status, Resident.name_sealed, CreditAccount.stars,
-               CreditAccount.points, CreditAccount.next_expiry_at, levels.label("levels"), name.label("level_name"))
+    row = db.session.execute(
+        select(public.label("public_key"), ttl.label("ttl"), used.label("used"), Resident.id, Resident.status,
+               Resident.name_sealed, CreditAccount.stars, CreditAccount.points, CreditAccount.next_expiry_at,
+               levels.label("levels"), name.label("level_name"))
         .select_from(Resident).outerjoin(CreditAccount, CreditAccount.resident_id == Resident.id)
         .where(Resident.id == resident_id)).first()
+    if row is None:
+        return None
+    return SimpleNamespace(**row._asdict(), ttl_seconds=SETTINGS[TTL_SETTING].default if row.ttl is None else row.ttl)
 
 
 def _used(jti: str) -> bool:
