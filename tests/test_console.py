@@ -191,3 +191,13 @@ def test_import_pattern_reads_the_entry_modules_imports():
     found = {static or dynamic for static, dynamic in IMPORT.findall(text)}
     assert found == {"./session.js", "./router.js", "./screens/index.js", "./ui/dom.js", "./ui/form.js",
                      "./ui/format.js", "./labels.js"}
+
+
+def test_the_console_names_exactly_the_settings_the_api_has():
+    """A setting renamed or added in the API gets its Chinese name on the settings screen too."""
+    from backend.settings.defaults import SETTINGS
+
+    labels = (STATIC / "js" / "labels.js").read_text(encoding="utf-8")
+    block = labels[labels.index("export const SETTINGS"):]
+    named = set(re.findall(r'^\s+"([a-z_.0-9]+)":', block[:block.index("};")], re.MULTILINE))
+    assert named == set(SETTINGS)

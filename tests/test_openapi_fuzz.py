@@ -92,6 +92,23 @@ REFUSED_BY_RULES = {
         422: "min_stars belongs to purpose admission and offer_id to one of the caller's offers"},
     "PUT /api/v1/admin/settings": {422: "each setting's own type and bounds, and at least one setting"},
     "PUT /api/v1/admin/star-levels": {422: "thresholds that rise with the stars"},
+    "POST /api/v1/uploads": {415: "a file's bytes must be a JPEG, PNG or PDF, whatever its name and declared type"},
+    "POST /api/v1/public/credit-reports/check": {
+        422: "a verification code is 20 letters and digits once hyphens and spaces are taken out"},
+    "POST /api/v1/admin/report-categories": {422: "the rubric item must exist and be a penalty; the department known"},
+    "POST /api/v1/admin/government-bodies": {422: "a department needs its source name and a town government its town"},
+    "POST /api/v1/admin/government-records": {422: "the owner must be a registered government body"},
+    "POST /api/v1/admin/civil-servant-records": {422: ID_NUMBER},
+    "POST /api/v1/admin/civil-servant-records/lookup": {422: ID_NUMBER},
+    "GET /api/v1/public/enterprises/{uscc}": {422: USCC},
+    "GET /api/v1/admin/enterprises/{uscc}": {422: USCC},
+    "POST /api/v1/admin/enterprises": {422: USCC},
+    "POST /api/v1/admin/enterprises/import": IMPORT,
+    "POST /api/v1/admin/disclosures": {422: USCC + "; an enterprise's USCC is required, a natural person's absent; "
+                                            "dates within the severity's disclosure window"},
+    "POST /api/v1/admin/disclosures/import": IMPORT,
+    "POST /api/v1/admin/list-entries": {422: USCC + "; an enterprise's USCC is required, a natural person's absent"},
+    "POST /api/v1/admin/list-entries/import": IMPORT,
 }
 
 

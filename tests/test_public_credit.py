@@ -16,6 +16,7 @@ from backend.dates.timeutil import local_today
 from backend.public_credit import service
 from backend.public_credit.models import Disclosure, DisclosureStatusChange, ListEntry
 from backend.verifiers.models import Verifier
+from tests.conftest import change_settings
 
 SOURCE = "market-regulation"
 AUTHORITY = "江阴市市场监督管理局"
@@ -543,8 +544,8 @@ def test_public_disclosures_filter_by_type_text_authority_and_dates(client, cred
     assert len(paged.get_json()) == 2 and json.loads(paged.headers["X-Pagination"])["total"] == 3
 
 
-def test_public_queries_share_the_per_ip_limit(app, client, monkeypatch):
-    monkeypatch.setitem(app.config, "RATELIMIT_PUBLIC", "3 per minute")
+def test_public_queries_share_the_per_ip_limit(app, client):
+    change_settings({"limits.public_per_minute": 3})
     paths = [f"{PUBLIC}/enterprises?q=华宏", f"{PUBLIC}/disclosures", f"{PUBLIC}/lists/black"]
     assert [client.get(path).status_code for path in paths] == [200, 200, 200]
     refused = client.get(f"{PUBLIC}/exposures")

@@ -46,8 +46,12 @@ class MyReports(MethodView):
     @me_blp.arguments(ReportRequestSchema)
     @me_blp.response(201, IssuedReportSchema)
     @me_blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    @me_blp.doc(operationId="create_credit_report")
     def post(self, data):
-        """Issue a credit report: a frozen, signed snapshot of my credit, valid 30 days by default (5 a day)"""
+        """Issue a credit report
+
+        Issue a credit report: a frozen, signed snapshot of my credit, valid 30 days by default (5 a day).
+        """
         principal = current_principal()
         issued = service.issue(principal, bound_resident(principal), data["purpose"])
         return {"report_no": issued.report.report_no, "verification_code": readback_codes.display(
@@ -57,8 +61,12 @@ class MyReports(MethodView):
     @me_blp.access(RESIDENT)
     @me_blp.response(200, ReportSummarySchema(many=True))
     @me_blp.paginate()
+    @me_blp.doc(operationId="list_my_credit_reports")
     def get(self, pagination_parameters):
-        """My credit reports, newest first, each with its status (valid, expired or revoked)"""
+        """My credit reports
+
+        My credit reports, newest first, each with its status (valid, expired or revoked).
+        """
         resident = bound_resident(current_principal())
         return [service.summary(report) for report in paginate(service.mine(resident.id), pagination_parameters)]
 
@@ -68,8 +76,12 @@ class MyReport(MethodView):
     @me_blp.access(RESIDENT)
     @me_blp.response(200, ReportSchema)
     @me_blp.alt_response(404, response="NOT_FOUND")
+    @me_blp.doc(operationId="get_my_credit_report")
     def get(self, report_no):
-        """One of my reports as JSON: the frozen snapshot and the signed snapshot"""
+        """One of my reports as JSON
+
+        One of my reports as JSON: the frozen snapshot and the signed snapshot.
+        """
         resident = bound_resident(current_principal())
         return service.describe(service.get_own(resident.id, report_no))
 
@@ -82,9 +94,13 @@ class MyReportPdf(MethodView):
                      description="the report as an A4 PDF in Chinese")
     @me_blp.alt_response(404, response="NOT_FOUND")
     @me_blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    @me_blp.doc(operationId="get_my_credit_report_pdf")
     def get(self, headers, report_no):
-        """One of my reports as a PDF; send its verification code in X-Verification-Code (it is printed
-        on the report, and the server does not keep it)"""
+        """One of my reports as a PDF
+
+        One of my reports as a PDF; send its verification code in X-Verification-Code (it is printed on the report, and
+        the server does not keep it).
+        """
         resident = bound_resident(current_principal())
         report = service.get_own(resident.id, report_no)
         code = service.code_for_pdf(report, headers.get("verification_code"))
@@ -102,8 +118,12 @@ class MyReportRevoke(MethodView):
     @me_blp.access(RESIDENT)
     @me_blp.response(200, ReportSchema)
     @me_blp.alt_response(404, response="NOT_FOUND")
+    @me_blp.doc(operationId="revoke_my_credit_report")
     def post(self, report_no):
-        """Revoke one of my reports: from now on its check answers revoked (again: no change)"""
+        """Revoke one of my reports
+
+        Revoke one of my reports: from now on its check answers revoked (again: no change).
+        """
         principal = current_principal()
         resident = bound_resident(principal)
         return service.describe(service.revoke_own(principal, resident.id, report_no))
@@ -115,9 +135,13 @@ class OfficeRevoke(MethodView):
     @admin_blp.arguments(AdminRevokeSchema)
     @admin_blp.response(200, RevocationSchema)
     @admin_blp.alt_response(404, response="NOT_FOUND")
+    @admin_blp.doc(operationId="revoke_credit_report")
     def post(self, data, report_no):
-        """Revoke a resident's report, with the reason (recorded; the resident sees it). The answer shows
-        the revocation only, nothing of the resident's credit"""
+        """Revoke a resident's report
+
+        Revoke a resident's report, with the reason (recorded; the resident sees it). The answer shows the revocation
+        only, nothing of the resident's credit.
+        """
         report = service.revoke_by_office(current_principal(), report_no, data["reason"])
         return {"report_no": report.report_no, "status": service.status_of(report), "revoked_at": report.revoked_at,
                 "revoked_by": report.revoked_by}
@@ -130,9 +154,13 @@ class Check(MethodView):
     @public_blp.response(200, CheckResultSchema, headers={"Cache-Control": {"schema": {"type": "string"}}})
     @public_blp.alt_response(404, response="NOT_FOUND")
     @public_blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    @public_blp.doc(operationId="public_create_credit_report_check")
     def post(self, data):
-        """Check a credit report by its verification code: valid, expired or revoked, and whose (masked).
-        The resident sees each check in their query records"""
+        """Check a credit report by its verification code
+
+        Check a credit report by its verification code: valid, expired or revoked, and whose (masked). The resident sees
+        each check in their query records.
+        """
         return service.check(data["code"]), 200, {"Cache-Control": "no-store"}
 
 

@@ -67,7 +67,8 @@ def read_rows(data: bytes | BinaryIO, file_format: str, columns: Iterable[str] =
     """The rows of a whole file (decoded at once), or of a stream (decoded as it is read, so a body of
     hundreds of megabytes never sits in memory; a decoding error then surfaces while rows are read).
 
-    A CSV header must name ``columns``: that is checked at once, before any row is read, so a body that
+    A CSV header must name ``columns`` (each a name, or a tuple of names any one of which will do): that is
+    checked at once, before any row is read, so a body that
     is no such file at all (``1``) is refused (422 ``columns_missing``) rather than read as no rows."""
     csv_file = file_format == "csv"
     if isinstance(data, bytes | bytearray):
@@ -130,11 +131,18 @@ def _csv_rows(text: Iterable[str], columns: Iterable[str]) -> Iterator[Row]:
         header = [name.strip().lower() for name in next(reader, [])]
     except csv.Error:
         header = []
-    missing = [name for name in columns if name not in header]
+    missing = [column if isinstance(column, str) else " / ".join(column)
+               for column in columns if not _named(header, column)]
     if missing:
         raise ColumnsMissing(str(_("the first line must be a header naming the columns; missing: %(columns)s",
                                    columns=", ".join(missing))), field="file")
     return _csv_records(reader, header)
+
+
+def _named(header: list[str], column: str | tuple[str, ...]) -> bool:
+    """Whether the header names ``column``: a name, or a tuple of names of which any one will do (a
+    field that files may give under our name or a national standard's code)."""
+    return any(name in header for name in ((column,) if isinstance(column, str) else column))
 
 
 def _csv_records(reader, header: list[str]) -> Iterator[Row]:

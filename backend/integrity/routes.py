@@ -55,16 +55,24 @@ class GovernmentBodies(MethodView):
     @bodies_blp.arguments(BodyQuery, location="query")
     @bodies_blp.response(200, BodySchema(many=True))
     @bodies_blp.paginate()
+    @bodies_blp.doc(operationId="list_government_bodies")
     def get(self, query, pagination_parameters):
-        """Government bodies, filtered by kind and town"""
+        """Government bodies
+
+        Government bodies, filtered by kind and town.
+        """
         return paginate(service.list_bodies(**query), pagination_parameters)
 
     @bodies_blp.access(ADMIN)
     @bodies_blp.arguments(BodyCreateSchema)
     @bodies_blp.response(201, BodySchema)
     @bodies_blp.alt_response(409, response="CONFLICT")
+    @bodies_blp.doc(operationId="create_government_body")
     def post(self, data):
-        """Register a department (by its source name) or a town's government"""
+        """Register a government body
+
+        Register a department (by its source name) or a town's government.
+        """
         return service.register_body(current_principal(), **data)
 
 
@@ -73,8 +81,12 @@ class GovernmentBodyItem(MethodView):
     @bodies_blp.access(ADMIN)
     @bodies_blp.response(200, BodySchema)
     @bodies_blp.alt_response(404, response="NOT_FOUND")
+    @bodies_blp.doc(operationId="get_government_body")
     def get(self, body_id):
-        """One government body"""
+        """One government body
+
+        A department or town government with its kind, source name and town.
+        """
         return service.get_body(body_id)
 
     @bodies_blp.access(ADMIN)
@@ -82,8 +94,12 @@ class GovernmentBodyItem(MethodView):
     @bodies_blp.response(200, BodySchema)
     @bodies_blp.alt_response(404, response="NOT_FOUND")
     @bodies_blp.alt_response(409, response="CONFLICT")
+    @bodies_blp.doc(operationId="update_government_body")
     def patch(self, data, body_id):
-        """Rename a body, or set the town a department's branch serves"""
+        """Change a government body
+
+        Rename a body, or set the town a department's branch serves.
+        """
         return service.update_body(current_principal(), body_id, data)
 
 
@@ -102,8 +118,12 @@ class Commitments(MethodView):
     @commitments_blp.arguments(CommitmentQuery, location="query")
     @commitments_blp.response(200, StaffCommitmentSchema(many=True))
     @commitments_blp.paginate()
+    @commitments_blp.doc(operationId="list_commitments")
     def get(self, query, pagination_parameters):
-        """Commitments (a department's own), filtered by owner, town, kind and status (overdue included)"""
+        """Commitments
+
+        Commitments (a department's own), filtered by owner, town, kind and status (overdue included).
+        """
         statement = service.list_commitments(owner_id=query.pop("owner", None), source=_own_source(), **query)
         return paginate(statement, pagination_parameters)
 
@@ -111,8 +131,12 @@ class Commitments(MethodView):
     @commitments_blp.arguments(CommitmentCreateSchema)
     @commitments_blp.response(201, StaffCommitmentSchema)
     @commitments_blp.alt_response(409, response="CONFLICT")
+    @commitments_blp.doc(operationId="create_commitment")
     def post(self, data):
-        """Publish a commitment: a department its own, an admin any body's (town governments')"""
+        """Publish a commitment
+
+        Publish a commitment: a department its own, an admin any body's (town governments').
+        """
         return service.publish_commitment(current_principal(), **data)
 
 
@@ -121,8 +145,12 @@ class CommitmentItem(MethodView):
     @commitments_blp.access(ADMIN, DEPARTMENT)
     @commitments_blp.response(200, StaffCommitmentSchema)
     @commitments_blp.alt_response(404, response="NOT_FOUND")
+    @commitments_blp.doc(operationId="get_commitment")
     def get(self, commitment_id):
-        """One commitment (another body's is 404 to a department)"""
+        """One commitment
+
+        One commitment (another body's is 404 to a department).
+        """
         return service.commitment_for(current_principal(), commitment_id)
 
     @commitments_blp.access(ADMIN, DEPARTMENT)
@@ -130,8 +158,12 @@ class CommitmentItem(MethodView):
     @commitments_blp.response(200, StaffCommitmentSchema)
     @commitments_blp.alt_response(404, response="NOT_FOUND")
     @commitments_blp.alt_response(409, response="CONFLICT")
+    @commitments_blp.doc(operationId="update_commitment")
     def patch(self, data, commitment_id):
-        """Correct a pending commitment's kind, title or content (its dates never change)"""
+        """Correct a pending commitment
+
+        Correct a pending commitment's kind, title or content (its dates never change).
+        """
         return service.correct_commitment(current_principal(), commitment_id, data)
 
 
@@ -142,8 +174,12 @@ class CommitmentFulfil(MethodView):
     @commitments_blp.response(200, StaffCommitmentSchema)
     @commitments_blp.alt_response(404, response="NOT_FOUND")
     @commitments_blp.alt_response(409, response="CONFLICT")
+    @commitments_blp.doc(operationId="fulfil_commitment")
     def post(self, data, commitment_id):
-        """Record that a pending commitment was fulfilled, today (after its due day: fulfilled late)"""
+        """Fulfil a commitment
+
+        Record that a pending commitment was fulfilled, today (after its due day: fulfilled late).
+        """
         return service.record_outcome(current_principal(), commitment_id, "fulfilled", **data)
 
 
@@ -154,8 +190,12 @@ class CommitmentBreak(MethodView):
     @commitments_blp.response(200, StaffCommitmentSchema)
     @commitments_blp.alt_response(404, response="NOT_FOUND")
     @commitments_blp.alt_response(409, response="CONFLICT")
+    @commitments_blp.doc(operationId="break_commitment")
     def post(self, data, commitment_id):
-        """Record that a pending commitment was broken"""
+        """Break a commitment
+
+        Records that a pending commitment was broken; its owner's fulfilment rate counts it from now on.
+        """
         return service.record_outcome(current_principal(), commitment_id, "broken", **data)
 
 
@@ -168,16 +208,24 @@ class GovernmentRecords(MethodView):
     @records_blp.arguments(GovernmentRecordQuery, location="query")
     @records_blp.response(200, StaffGovernmentRecordSchema(many=True))
     @records_blp.paginate()
+    @records_blp.doc(operationId="list_government_records")
     def get(self, query, pagination_parameters):
-        """Dishonesty records, filtered by owner, town, kind and status"""
+        """Dishonesty records
+
+        Dishonesty records, filtered by owner, town, kind and status.
+        """
         statement = service.list_government_records(owner_id=query.pop("owner", None), **query)
         return paginate(statement, pagination_parameters)
 
     @records_blp.access(ADMIN)
     @records_blp.arguments(GovernmentRecordCreateSchema)
     @records_blp.response(201, StaffGovernmentRecordSchema)
+    @records_blp.doc(operationId="create_government_record")
     def post(self, data):
-        """Record a body's broken contract, unpaid debt to an enterprise or ignored court judgment"""
+        """Record government dishonesty
+
+        Record a body's broken contract, unpaid debt to an enterprise or ignored court judgment.
+        """
         return service.create_government_record(current_principal(), **data)
 
 
@@ -186,16 +234,24 @@ class GovernmentRecordItem(MethodView):
     @records_blp.access(ADMIN)
     @records_blp.response(200, StaffGovernmentRecordSchema)
     @records_blp.alt_response(404, response="NOT_FOUND")
+    @records_blp.doc(operationId="get_government_record")
     def get(self, record_id):
-        """One dishonesty record"""
+        """One dishonesty record
+
+        One government dishonesty record with its rectification, if any.
+        """
         return service.get_government_record(record_id)
 
     @records_blp.access(ADMIN)
     @records_blp.arguments(GovernmentRecordCorrectSchema)
     @records_blp.response(200, StaffGovernmentRecordSchema)
     @records_blp.alt_response(404, response="NOT_FOUND")
+    @records_blp.doc(operationId="update_government_record")
     def patch(self, data, record_id):
-        """Correct a record's kind, facts, decision date or source document"""
+        """Correct a dishonesty record
+
+        Correct a record's kind, facts, decision date or source document.
+        """
         return service.correct_government_record(current_principal(), record_id, data)
 
 
@@ -206,8 +262,12 @@ class GovernmentRecordRectify(MethodView):
     @records_blp.response(200, StaffGovernmentRecordSchema)
     @records_blp.alt_response(404, response="NOT_FOUND")
     @records_blp.alt_response(409, response="CONFLICT")
+    @records_blp.doc(operationId="rectify_government_record")
     def post(self, data, record_id):
-        """Record that the body put the matter right, when and how"""
+        """Record a rectification
+
+        Record that the body put the matter right, when and how.
+        """
         return service.rectify_government_record(current_principal(), record_id, **data)
 
 
@@ -220,8 +280,12 @@ class CivilServantRecords(MethodView):
     @civil_servants_blp.arguments(CivilServantQuery, location="query")
     @civil_servants_blp.response(200, CivilServantRecordSchema(many=True))
     @civil_servants_blp.paginate()
+    @civil_servants_blp.doc(operationId="list_civil_servant_records")
     def get(self, query, pagination_parameters):
-        """Records of every file, newest first; a view: audited, and a query record for each person shown"""
+        """Records of every file
+
+        Records of every file, newest first; a view: audited, and a query record for each person shown.
+        """
         records = paginate(service.list_civil_servant_records(**query), pagination_parameters)
         return service.read_civil_servant_records(current_principal(), records,
                                                   purpose="civil-servant integrity files: list")
@@ -230,9 +294,12 @@ class CivilServantRecords(MethodView):
     @civil_servants_blp.arguments(CivilServantRecordCreateSchema)
     @civil_servants_blp.response(201, CivilServantRecordSchema)
     @civil_servants_blp.alt_response(404, response="NOT_FOUND")
+    @civil_servants_blp.doc(operationId="create_civil_servant_record")
     def post(self, data):
-        """Add a record to a civil servant's file (ID number in the body; the person is told in their query
-        records)"""
+        """Add a record to a civil servant's file
+
+        Add a record to a civil servant's file (ID number in the body; the person is told in their query records).
+        """
         return service.create_civil_servant_record(current_principal(), **data)
 
 
@@ -243,9 +310,13 @@ class CivilServantLookup(MethodView):
     @civil_servants_blp.response(200, CivilServantRecordSchema(many=True))
     @civil_servants_blp.paginate()
     @civil_servants_blp.alt_response(404, response="NOT_FOUND")
+    @civil_servants_blp.doc(operationId="lookup_civil_servant_file")
     def post(self, data, pagination_parameters):
-        """One civil servant's file by ID number (in the body, kept out of URLs); a view: audited, and a
-        query record the person sees"""
+        """One civil servant's file by ID number
+
+        One civil servant's file by ID number (in the body, kept out of URLs); a view: audited, and a query record the
+        person sees.
+        """
         person, statement = service.civil_servant_records_of(data["id_number"])
         records = paginate(statement, pagination_parameters)
         return service.read_civil_servant_records(current_principal(), records, person=person,
@@ -257,8 +328,12 @@ class CivilServantRecordItem(MethodView):
     @civil_servants_blp.access(ADMIN, permission=CIVIL_SERVANTS)
     @civil_servants_blp.response(200, CivilServantRecordSchema)
     @civil_servants_blp.alt_response(404, response="NOT_FOUND")
+    @civil_servants_blp.doc(operationId="get_civil_servant_record")
     def get(self, record_id):
-        """One record; a view: audited, and a query record the person sees"""
+        """One civil-servant record
+
+        One record; a view: audited, and a query record the person sees.
+        """
         record = service.get_civil_servant_record(record_id)
         return service.read_civil_servant_records(current_principal(), [record],
                                                   purpose="civil-servant integrity file")[0]
@@ -283,8 +358,12 @@ class PublicCommitments(MethodView):
     @public_blp.arguments(CommitmentQuery, location="query")
     @public_blp.response(200, PublicCommitmentSchema(many=True))
     @public_blp.paginate()
+    @public_blp.doc(operationId="public_list_commitments")
     def get(self, query, pagination_parameters):
-        """Government commitments with each owner's fulfilment rate, filtered by owner, town, kind and status"""
+        """Government commitments with each owner's fulfilment rate
+
+        Government commitments with each owner's fulfilment rate, filtered by owner, town, kind and status.
+        """
         statement = service.list_commitments(owner_id=query.pop("owner", None), **query)
         return _public_commitments(paginate(statement, pagination_parameters))
 
@@ -295,8 +374,12 @@ class PublicGovernmentRecords(MethodView):
     @public_blp.arguments(GovernmentRecordQuery, location="query")
     @public_blp.response(200, GovernmentRecordSchema(many=True))
     @public_blp.paginate()
+    @public_blp.doc(operationId="public_list_government_records")
     def get(self, query, pagination_parameters):
-        """Government dishonesty records, filtered by owner, town, kind and status (open, rectified)"""
+        """Government dishonesty records
+
+        Government dishonesty records, filtered by owner, town, kind and status (open, rectified).
+        """
         statement = service.list_government_records(owner_id=query.pop("owner", None), **query)
         return paginate(statement, pagination_parameters)
 
@@ -307,8 +390,12 @@ class PublicGovernmentIntegrity(MethodView):
     @public_blp.arguments(IntegrityQuery, location="query")
     @public_blp.response(200, IntegritySummarySchema(many=True))
     @public_blp.paginate()
+    @public_blp.doc(operationId="public_list_government_integrity")
     def get(self, query, pagination_parameters):
-        """Each government body's integrity summary: commitments due, fulfilled on time and late, overdue and
-        broken, the fulfilment rate, dishonesty records open and rectified"""
+        """Each government body's integrity summary
+
+        Each government body's integrity summary: commitments due, fulfilled on time and late, overdue and broken, the
+        fulfilment rate, dishonesty records open and rectified.
+        """
         bodies = paginate(service.list_bodies(**query), pagination_parameters)
         return service.integrity_summaries(bodies)

@@ -61,17 +61,42 @@ from backend.residents.models import Resident
 from backend.residents.service import id_number_hasher
 from backend.verifiers.models import Verifier
 from backend.web.access import ADMIN, DEPARTMENT, Principal
+from backend.web.errors import Conflict, Forbidden, InvalidInput
 
 CREATED, UPDATED, UNCHANGED = "created", "updated", "unchanged"
 LOCK = "public_credit.import"
 
-# Why a row was refused after staging, by outcome.
-REFUSALS = {
-    "enterprise_not_found": lambda: _("No enterprise with this USCC; the credit office imports enterprises first."),
-    "source_not_allowed": lambda: _("A department sends records of its own source only."),
-    "duplicate_in_file": lambda: _("An earlier row of the file has the same key with other content."),
-    "status_final": lambda: _("This record was voided or repaired; its status cannot change again."),
-}
+class SubjectEnterpriseNotFound(InvalidInput):
+    reason = "enterprise_not_found"
+    message = _("No enterprise with this USCC; the credit office imports enterprises first.")
+
+
+class RecordSourceNotAllowed(Forbidden):
+    reason = "source_not_allowed"
+    message = _("A department sends and changes records of its own source only.")
+
+
+class DuplicateInFile(InvalidInput):
+    reason = "duplicate_in_file"
+    message = _("An earlier row of the file has the same key with other content.")
+
+
+class StatusFinal(Conflict):
+    reason = "status_final"
+    message = _("This record was voided or repaired; its status cannot change again.")
+
+
+# The columns a CSV header must name before any row is read (SPEC §7): a disclosure's under our name or
+# either of the national standard's codes.
+ENTERPRISE_HEADER = ("uscc", "name")
+DISCLOSURE_HEADER = tuple((name, *(records.CODES[kind][name].lower() for kind in ("licence", "penalty")))
+                          for name in ("subject_name", "decided_on"))
+LIST_HEADER = ("list", "subject_name", "listed_on")
+
+
+# Why a row was refused after staging, by outcome: the error a single record would get, and its field.
+REFUSALS = {error.reason: error for error in (SubjectEnterpriseNotFound, RecordSourceNotAllowed, DuplicateInFile,
+                                               StatusFinal)}
 REFUSAL_FIELDS = {"enterprise_not_found": "subject_uscc", "source_not_allowed": "data_source",
                   "duplicate_in_file": None, "status_final": "status"}
 
@@ -99,9 +124,9 @@ def _is_department(actor: Principal | None) -> bool:
     return actor is not None and ADMIN not in actor.roles and DEPARTMENT in actor.roles
 
 
-def _check_source(actor: Principal | None, source: str) -> None:
+def check_source(actor: Principal | None, source: str) -> None:
     if not source_allowed(actor, source):
-        raise records.InvalidField("data_source", REFUSALS["source_not_allowed"](), reason="source_not_allowed")
+        raise records.InvalidField("data_source", RecordSourceNotAllowed.message, reason=RecordSourceNotAllowed.reason)
 
 
 def _finish(result: ImportResult, outcomes, kind: str, actor: Principal | None, one: bool) -> None:
@@ -113,7 +138,7 @@ def _finish(result: ImportResult, outcomes, kind: str, actor: Principal | None, 
         if outcome in (CREATED, UPDATED, UNCHANGED):
             setattr(result, outcome, getattr(result, outcome) + 1)
         else:
-            result.errors.append(_error(line, outcome, REFUSALS[outcome](), REFUSAL_FIELDS[outcome]))
+            result.errors.append(_error(line, outcome, REFUSALS[outcome].message, REFUSAL_FIELDS[outcome]))
     result.errors.sort(key=lambda error: error["line"])
     if not one:
         plural = {"list_entry": "list_entries"}.get(kind, f"{kind}s")
@@ -269,7 +294,7 @@ def import_disclosures(actor: Principal | None, rows: Iterable[Row], *, one: boo
 
     def parse(fields: dict) -> records.Parsed:
         parsed = records.parse_disclosure(fields, today=today, hasher=hasher)
-        _check_source(actor, parsed.values["data_source"])
+        check_source(actor, parsed.values["data_source"])
         if parsed.extra["status"] == "repaired" and _is_department(actor):
             raise records.InvalidField("status", _("Only the credit office records an early end after repair."),
                                        reason="role_not_allowed")
@@ -385,7 +410,7 @@ def import_list_entries(actor: Principal | None, rows: Iterable[Row], *, one: bo
 
     def parse(fields: dict) -> records.Parsed:
         parsed = records.parse_list_entry(fields, today=today, hasher=hasher)
-        _check_source(actor, parsed.values["data_source"])
+        check_source(actor, parsed.values["data_source"])
         return parsed
 
     hash_id, seal_name, seal_reason = id_number_hasher(), sealer("name"), sealer("reason")

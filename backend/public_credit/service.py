@@ -27,6 +27,7 @@ from backend.i18n import _
 from backend.privacy.masking import mask_id_number, mask_name
 from backend.privacy.sealing import open_sealed, seal
 from backend.public_credit import importing, records
+from backend.public_credit.importing import RecordSourceNotAllowed
 from backend.public_credit.models import (
     DISCLOSURE_TYPES,
     NAME_BIGRAMS,
@@ -37,7 +38,7 @@ from backend.public_credit.models import (
     ListEntry,
 )
 from backend.web.access import Principal
-from backend.web.errors import Conflict, Forbidden, InvalidInput, NotFound
+from backend.web.errors import Conflict, InvalidInput, NotFound
 
 # Each section of the enterprise page lists this many records, newest first; the rest page through
 # /api/v1/public/disclosures.
@@ -99,16 +100,6 @@ class PenaltyNotDisclosed(InvalidInput):
 class DecisionNoAmbiguous(Conflict):
     reason = "decision_no_ambiguous"
     message = _("Several penalties carry this decision number; give the authority's USCC too.")
-
-
-class SourceNotAllowed(Forbidden):
-    reason = "source_not_allowed"
-    message = _("A department sends and changes records of its own source only.")
-
-
-class StatusFinal(Conflict):
-    reason = "status_final"
-    message = _("This record was voided or repaired; its status cannot change again.")
 
 
 # --- what may be shown ----------------------------------------------------------------------------------
@@ -173,10 +164,11 @@ def _single(importer, actor: Principal | None, fields: dict, parse):
     result = importer(actor, [Row(1, fields)], one=True)
     if result.errors:
         error = result.errors[0]
-        refusal = {"source_not_allowed": SourceNotAllowed, "status_final": StatusFinal,
-                   "enterprise_not_found": None}.get(error["reason"])
-        if refusal is not None:
+        refusal = importing.REFUSALS.get(error["reason"])
+        if refusal is not None and refusal.status != InvalidInput.status:
             raise refusal()
+        if refusal is not None:
+            raise refusal(refusal.message, field=error["field"])
         raise InvalidInput(error["message"].split(": ", 1)[-1], field=error["field"], reason=error["reason"])
     return result.outcomes[1]
 
@@ -320,8 +312,7 @@ def enterprise_page(uscc: str, now: datetime | None = None) -> dict:
 def _parse_disclosure_as(actor: Principal | None):
     def parse(fields: dict):
         parsed = records.parse_disclosure(fields)
-        if not source_allowed(actor, parsed.values["data_source"]):
-            raise records.InvalidField("data_source", SourceNotAllowed.message, reason="source_not_allowed")
+        importing.check_source(actor, parsed.values["data_source"])
         return parsed
 
     return parse
@@ -332,8 +323,8 @@ def record_disclosure(actor: Principal | None, fields: dict) -> tuple[Disclosure
     try:
         outcome, disclosure_id = _single(importing.import_disclosures, actor, fields, _parse_disclosure_as(actor))
     except InvalidInput as exc:
-        if exc.reason == "source_not_allowed":
-            raise SourceNotAllowed() from None
+        if exc.reason == RecordSourceNotAllowed.reason:
+            raise RecordSourceNotAllowed() from None
         raise
     return db.session.get(Disclosure, disclosure_id), outcome
 
@@ -343,7 +334,7 @@ def get_disclosure(disclosure_id: int, actor: Principal | None = None) -> Disclo
     if disclosure is None:
         raise DisclosureNotFound()
     if actor is not None and not source_allowed(actor, disclosure.data_source):
-        raise SourceNotAllowed()
+        raise RecordSourceNotAllowed()
     return disclosure
 
 
@@ -449,15 +440,14 @@ def record_list_entry(actor: Principal | None, fields: dict) -> tuple[ListEntry,
     """One list entry, as a row of the list import would be recorded. Commits."""
     def parse(values: dict):
         parsed = records.parse_list_entry(values)
-        if not source_allowed(actor, parsed.values["data_source"]):
-            raise records.InvalidField("data_source", SourceNotAllowed.message, reason="source_not_allowed")
+        importing.check_source(actor, parsed.values["data_source"])
         return parsed
 
     try:
         outcome, entry_id = _single(importing.import_list_entries, actor, fields, parse)
     except InvalidInput as exc:
-        if exc.reason == "source_not_allowed":
-            raise SourceNotAllowed() from None
+        if exc.reason == RecordSourceNotAllowed.reason:
+            raise RecordSourceNotAllowed() from None
         raise
     return db.session.get(ListEntry, entry_id), outcome
 
@@ -467,7 +457,7 @@ def get_list_entry(entry_id: int, actor: Principal | None = None) -> ListEntry:
     if entry is None:
         raise ListEntryNotFound()
     if actor is not None and not source_allowed(actor, entry.data_source):
-        raise SourceNotAllowed()
+        raise RecordSourceNotAllowed()
     return entry
 
 

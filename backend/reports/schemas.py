@@ -368,8 +368,8 @@ class RewardQuery(QuerySchema):
 
 class RewardSchema(ma.Schema):
     id = ma.fields.Integer(required=True)
-    report_no = ma.fields.Function(lambda reward: reward.report.report_no, required=True)
-    anonymous = ma.fields.Function(lambda reward: reward.report.anonymous, required=True)
+    report_no = ma.fields.String(attribute="report.report_no", required=True)
+    anonymous = ma.fields.Boolean(attribute="report.anonymous", required=True)
     amount = ma.fields.Integer(required=True, metadata={"description": "yuan"})
     status = ma.fields.String(required=True, metadata={"enum": list(REWARD_STATUSES)})
     approved_at = LocalDateTime(required=True)

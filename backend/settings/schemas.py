@@ -2,10 +2,12 @@ import marshmallow as ma
 
 from backend.settings.defaults import SETTINGS
 
-# A setting's value by its type: integer, fraction (a number from 0 to 1) or list (working-day overrides).
+# A setting's value by its type: integer, fraction (a number from 0 to 1), text (the credit reports' issuer) or
+# list (working-day overrides).
 SETTING_VALUE = {"anyOf": [
     {"type": "integer"},
     {"type": "number"},
+    {"type": "string"},
     {"type": "array", "items": {"type": "object", "required": ["date", "working"], "properties": {
         "date": {"type": "string", "format": "date"}, "working": {"type": "boolean"},
         "name": {"type": "string", "maxLength": 50}}}},

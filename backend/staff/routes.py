@@ -21,8 +21,13 @@ me_blp = Blueprint("staff_me", __name__, url_prefix="/api/v1/staff/me", descript
 class StaffMe(MethodView):
     @me_blp.access(*STAFF_ROLES)
     @me_blp.response(200, StaffSchema)
+    @me_blp.alt_response(401, response="UNAUTHORIZED")
+    @me_blp.doc(operationId="get_my_staff_account")
     def get(self):
-        """The signed-in staff member: name, role, source and permissions (what the console's menus follow)"""
+        """The signed-in staff member
+
+        Answers the signed-in staff member's name, role, source and permissions: what the console's menus follow.
+        """
         return service.get_staff(current_principal().id)
 
 

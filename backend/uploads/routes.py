@@ -38,9 +38,13 @@ class Uploads(MethodView):
     @blp.alt_response(415, response="UNSUPPORTED_MEDIA_TYPE")
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     @blp.alt_response(429, response="TOO_MANY_REQUESTS")
+    @blp.doc(operationId="create_upload")
     def post(self):
-        """Upload a photo (JPEG, PNG: re-encoded without EXIF) or a PDF (without its document details);
-        attach it afterwards by its upload_id"""
+        """Upload a photo
+
+        Upload a photo (JPEG, PNG: re-encoded without EXIF) or a PDF (without its document details); attach it
+        afterwards by its upload_id.
+        """
         keep_caller_out_of_logs()
         limit = service.max_body_bytes()
         # Refused from the header alone, before a byte of the body is read.

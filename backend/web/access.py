@@ -4,6 +4,7 @@ Every view states its rule with ``Blueprint.access`` or ``Blueprint.public`` (``
 walks the URL map and refuses any route without one, so nothing is reachable by omission.
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
@@ -271,8 +272,6 @@ def table_markdown(app, lang: str = "en") -> str:
     lines.extend(f"| `{role}` | {text['roles'][role]} |" for role in ROLES)
     lines.extend(["", *text["table_header"]])
     for method, rule, view in routes(app):
-        path = rule.rule
-        for converter in ("int:", "string:", "path:", "uuid:"):
-            path = path.replace("<" + converter, "<")
+        path = re.sub(r"<(?:[^<>:]+:)?([^<>:]+)>", r"<\1>", rule.rule)  # <int:id>, <string(…):uscc> → <id>, <uscc>
         lines.append(f"| {method} | `{path}` | {describe_rule(rule_of(view), lang)} |")
     return "\n".join(lines) + "\n"

@@ -1,6 +1,7 @@
 """The HTTP frame every domain shares: the API object, its error body, and blueprints that state access."""
 
 import logging
+import re
 
 import flask_smorest
 import marshmallow as ma
@@ -41,9 +42,14 @@ class TextConverter(UnicodeConverter):
     """``<string:…>`` in a URL: a segment with a NUL character matches no route (404); no name holds
     one, and PostgreSQL refuses to even compare it."""
 
-    def __init__(self, map, minlength=1, maxlength=None, length=None):
+    def __init__(self, map, minlength=1, maxlength=None, length=None, besides=""):
         super().__init__(map, minlength, maxlength, length)
         self.regex = self.regex.replace("[^/]", "[^/\\x00]", 1)
+        if besides:
+            # ``<string(besides="import"):…>``: the segments of sibling routes (``/enterprises/import``) are not
+            # a value, so a method those routes lack is 405 there, not a look-up of a record named "import".
+            words = "|".join(re.escape(word) for word in besides.split(","))
+            self.regex = f"(?!(?:{words})$){self.regex}"
 
 
 class Api(flask_smorest.Api):

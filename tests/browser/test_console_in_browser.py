@@ -310,10 +310,10 @@ def test_rubric_screen_lists_and_filters_the_items(browser, console_server):
 def test_settings_show_the_api_field_error_beside_the_field(browser, console_server):
     sign_in(browser, "admin", staff_password(console_server, "admin"))
     open_screen(browser, "admin/settings", "设置项")
-    field = wait_for(browser, lambda d: d.find_elements(By.NAME, "binding.daily_attempts"))[0]
+    field = wait_for(browser, lambda d: d.find_elements(By.NAME, "limits.binding_per_day"))[0]
 
     field.clear()
-    field.send_keys("500" + Keys.ENTER)  # over the setting's bound of 100: the API refuses it
+    field.send_keys("0" + Keys.ENTER)  # under the setting's bound of 1: the API refuses it
 
     summary = wait_for(browser, shown_alerts)
     assert "每个账号每天实名绑定次数" in summary[0].text
@@ -324,7 +324,7 @@ def test_settings_show_the_api_field_error_beside_the_field(browser, console_ser
 
     field.clear()
     field.send_keys("5")  # as it was: not sent
-    limit = browser.find_element(By.NAME, "reports.daily_limit")
+    limit = browser.find_element(By.NAME, "limits.reports_per_day")
     for value in ("6", "5"):  # and back, for the other tests
         limit.clear()
         limit.send_keys(value + Keys.ENTER)
