@@ -52,8 +52,8 @@ def environment() -> dict:
 
 
 
-def prepare(env: dict, residents: int, tokens_per_run: int, runs: int, tokens_dir: Path) -> dict:
-    """Migrate, load residents, a verifier with an operator and a bank key, and issue the codes."""
+def prepare(env: dict, residents: int) -> dict:
+    """Migrate, load residents, a verifier with an operator and a bank key; the app, to sign codes with."""
     os.environ.update(env)
     from flask_migrate import upgrade
     from stdnum.cn import uscc
@@ -88,17 +88,21 @@ def prepare(env: dict, residents: int, tokens_per_run: int, runs: int, tokens_di
         verifiers.redeem_invite(account.id, code)
         access = auth.sign_in("wechat", account.id).access_token
         api_key, _row = verifiers.create_api_key(system, bank.id, "bench")
-        files = issue_codes(runs * 2, tokens_per_run, tokens_dir)
-        print(f"issued {runs * 2 * tokens_per_run} codes in {time.perf_counter() - started:.1f} s", flush=True)
         db.session.remove()
         db.engine.dispose()
-    return {"bearer": f"Bearer {access}", "api_key": api_key, "token_files": files}
+    return {"bearer": f"Bearer {access}", "api_key": api_key, "app": app}
 
 
-def issue_codes(files: int, per_file: int, tokens_dir: Path) -> list[Path]:
+def issue_codes(app, files: int, per_file: int, tokens_dir: Path) -> list[Path]:
     """``files`` files of ``per_file`` fresh basic codes each, for residents spread over the registry: the
     codes ``codes.issue`` makes (same claims, key and subject sealing), signed here in a loop so that
-    hundreds of thousands take seconds rather than a database round trip each."""
+    hundreds of thousands take seconds rather than a database round trip each. Signed just before each
+    measurement, so none expires during a long run."""
+    with app.app_context():
+        return _issue_codes(files, per_file, tokens_dir)
+
+
+def _issue_codes(files: int, per_file: int, tokens_dir: Path) -> list[Path]:
     import jwt
 
     from backend.codes import keys
@@ -118,7 +122,7 @@ def issue_codes(files: int, per_file: int, tokens_dir: Path) -> list[Path]:
     expires = now + timedelta(seconds=settings.get("credit_code.ttl_seconds"))
     paths = []
     for number in range(files):
-        path = tokens_dir / f"tokens-{number}.txt"
+        path = tokens_dir / f"tokens-{secrets.token_hex(4)}.txt"
         with path.open("w") as handle:
             for i in range(per_file):
                 resident = ids[(number * per_file + i) * 7919 % len(ids)]
@@ -178,12 +182,12 @@ def main() -> None:
     loads, refused = [], {}
     try:
         with tempfile.TemporaryDirectory() as tokens_dir:
-            prepared = prepare(env, args.residents, args.tokens, args.runs * len(configs), Path(tokens_dir))
-            files = iter(prepared["token_files"])
+            prepared = prepare(env, args.residents)
             script = str(ROOT / "bench" / "verify.lua")
             for _run in range(args.runs):
                 for tree, kind, threads in configs:  # side by side: each run measures every configuration
-                    operator_tokens, api_key_tokens = str(next(files)), str(next(files))
+                    operator_tokens, api_key_tokens = map(str, issue_codes(prepared["app"], 2, args.tokens,
+                                                                           Path(tokens_dir)))
                     name = _name(tree, kind, threads)
                     loads.append(loadavg())
                     try:
