@@ -180,7 +180,7 @@ def read_code(token: str, *, published: tuple[str | None, int] | None = None) ->
     published public key and the lifetime setting, when the caller has read them already."""
     kid = code_kid(token)
     public_text, ttl_seconds = published or (
-        db.session.scalar(keys.published_public_key(kid, utcnow())), settings.get("credit_code.ttl_seconds"))
+        db.session.scalar(keys.published_public_key(kid, utcnow())), settings.get(TTL_SETTING))
     public = keys.public_key(public_text)
     if public is None:
         raise CodeInvalid()
