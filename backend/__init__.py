@@ -105,6 +105,7 @@ def _register_domains(app: Flask) -> None:
     from backend.audit.routes import blp as audit_blp
     from backend.auth import service as auth_service
     from backend.auth.routes import blp as auth_blp
+    from backend.claims import routes as claim_routes
     from backend.codes import keys
     from backend.codes import routes as code_routes
     from backend.console.routes import blp as console_blp
@@ -113,6 +114,7 @@ def _register_domains(app: Flask) -> None:
     from backend.credit_reports import service as credit_report_service
     from backend.health.routes import blp as health_blp
     from backend.integrity import routes as integrity_routes
+    from backend.monitoring import routes as monitoring_routes
     from backend.notices import models as _notice_models  # noqa: F401 - its table belongs to the schema
     from backend.public_credit import routes as public_credit_routes
     from backend.query_records.routes import blp as query_records_blp
@@ -150,7 +152,9 @@ def _register_domains(app: Flask) -> None:
                       report_routes.admin_blp, report_routes.review_blp, report_routes.department_blp,
                       integrity_routes.public_blp, integrity_routes.bodies_blp, integrity_routes.commitments_blp,
                       integrity_routes.records_blp, integrity_routes.civil_servants_blp,
-                      public_credit_routes.public_blp, public_credit_routes.admin_blp):
+                      public_credit_routes.public_blp, public_credit_routes.admin_blp,
+                      monitoring_routes.admin_blp, monitoring_routes.public_blp,
+                      claim_routes.merchant_blp, claim_routes.me_blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(docs_blp)
     app.register_blueprint(credit_report_routes.page_blp)
@@ -168,6 +172,7 @@ def _register_cli(app: Flask) -> None:
         keys_cli,
         notices_cli,
         reports_cli,
+        stats_cli,
         uploads_cli,
         users_cli,
     )
@@ -180,3 +185,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(notices_cli)
     app.cli.add_command(uploads_cli)
     app.cli.add_command(reports_cli)
+    app.cli.add_command(stats_cli)

@@ -175,3 +175,20 @@ def reports_load_categories():
     from backend.reports.categories import load_defaults
 
     click.echo(f"{load_defaults()} report categories added")
+
+
+stats_cli = AppGroup("stats", help="Monthly monitoring.")
+
+
+@stats_cli.command("publish")
+@click.option("--month", required=True, help="The ended month to publish, YYYY-MM.")
+def stats_publish(month):
+    """Freeze an ended month's figures and warnings (按月度发布监测结果和预警报告)."""
+    from backend.monitoring import service
+
+    try:
+        document = service.publish(None, month)
+    except DomainError as exc:
+        raise click.ClickException(f"{exc.reason}: {exc.message}") from exc
+    click.echo(f"{month} published: {document['city']['residents']} residents, "
+               f"{len(document['towns'])} towns, {len(document['warnings'])} warnings")

@@ -1,4 +1,6 @@
-"""Every route states who may call it; without a token it is 401 and for every other role 403 (SPEC §1)."""
+"""Every route states who may call it; without a token it is 401 and for every other role 403 (SPEC §1).
+
+The refusals are tried in each language (SPEC §10): Chinese messages by default, English on request."""
 
 import re
 
@@ -18,6 +20,7 @@ from backend.web.access import (
     table_markdown,
 )
 from backend.web.errors import Forbidden
+from tests.languages import language_client, wrong_language  # noqa: F401 - a fixture
 
 GUIDE = project_root() / "miniprogram_api_docs"
 
@@ -41,6 +44,12 @@ def test_every_api_route_lives_under_api_v1(app):
     assert all(access.asset for access in outside.values())
 
 
+@pytest.fixture
+def client(language_client):  # noqa: F811 - the fixture imported above
+    """Every test here that calls the API does so once in each language."""
+    return language_client
+
+
 def protected_routes(app):
     return [(method, rule, rule_of(view)) for method, rule, view in routes(app) if not rule_of(view).public]
 
@@ -51,6 +60,7 @@ def test_protected_routes_refuse_requests_without_a_token(app, client):
         response = client.open(sample_path(rule), method=method)
         assert response.status_code == 401, f"{method} {rule.rule} gave {response.status_code}"
         assert response.get_json()["reason"] == "unauthenticated"
+        assert not wrong_language(response.get_json()["message"], client.language), f"{method} {rule.rule}"
         checked += 1
     assert checked > 0
 
@@ -69,6 +79,7 @@ def test_protected_routes_refuse_every_role_they_do_not_allow(app, client, role_
             response = client.open(sample_path(rule), method=method, headers=headers)
             assert response.status_code == 403, f"{role} on {method} {rule.rule} gave {response.get_json()}"
             assert response.get_json()["reason"] == "role_not_allowed"
+            assert not wrong_language(response.get_json()["message"], client.language), f"{method} {rule.rule}"
             refused += 1
     assert refused > 0
     # Roles without accounts yet are listed so the gap is visible in the test output.
@@ -94,6 +105,7 @@ def test_permission_routes_refuse_staff_without_the_permission(app, client, staf
         response = client.open(sample_path(rule), method=method, headers=staff.headers(role))
         assert response.status_code == 403
         assert response.get_json()["reason"] == "permission_required"
+        assert not wrong_language(response.get_json()["message"], client.language), f"{method} {rule.rule}"
 
 
 @pytest.mark.parametrize("lang", TABLE_LANGUAGES)

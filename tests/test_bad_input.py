@@ -9,6 +9,9 @@ new endpoint is tried by itself.
   than the csv module reads: an error of its line;
 - a method the path does not answer: 405 with ``Allow``;
 - an undecodable percent-encoded byte sequence in every query and path parameter: no 5xx.
+
+Every test runs in each language (SPEC §10): each refusal's message and field messages are Chinese by
+default and English with ``Accept-Language: en``.
 """
 
 import io
@@ -17,6 +20,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from tests.languages import field_messages, language_client, wrong_language  # noqa: F401 - a fixture
 from tests.test_openapi_fuzz import Credentials, unlimited  # noqa: F401 - a fixture used here too
 
 OPENAPI = "/api/v1/openapi.json"
@@ -37,6 +41,12 @@ class ExplodingStream(io.BytesIO):
 def declared_terabyte() -> dict:
     """A request that says it carries a tebibyte, and whose body explodes if read."""
     return {"input_stream": ExplodingStream(), "environ_overrides": {"CONTENT_LENGTH": str(1 << 40)}}
+
+
+@pytest.fixture
+def client(language_client):  # noqa: F811 - the fixture imported above
+    """Every test here runs once in each language."""
+    return language_client
 
 
 @pytest.fixture
@@ -87,9 +97,15 @@ def refusal(response, status: int, reason: str | None = None) -> str | None:
         return f"answered {response.status_code} instead of {status}: {response.get_data(as_text=True)[:300]}"
     if reason and body.get("reason") != reason:
         return f"reason {body.get('reason')!r} instead of {reason!r}"
-    if not body.get("message"):
-        return "no message"
+    language = language_of(response)
+    for message in [body.get("message"), *field_messages(body.get("errors") or {})]:
+        if problem := wrong_language(message, language):
+            return problem
     return None
+
+
+def language_of(response) -> str:
+    return "en" if "en" in response.request.headers.get("Accept-Language", "") else "zh"
 
 
 def test_every_json_body_refuses_lone_surrogates_wrong_types_and_oversize(document, caller):
@@ -169,6 +185,9 @@ def test_every_import_refuses_what_is_not_its_file_and_reports_unreadable_lines(
             if 2 not in lines:
                 problems.append(f"{label}, a 140 KB field ({how}): answered {response.status_code} "
                                 f"{response.get_data(as_text=True)[:300]}")
+            for error in body.get("errors", []) if response.status_code == 200 else []:
+                if problem := wrong_language(error.get("message"), language_of(response)):
+                    problems.append(f"{label}, line {error['line']} ({how}): {problem}")
 
         for status in ("413", "415", "422"):
             if status not in operation["responses"]:
@@ -207,4 +226,6 @@ def test_no_parameter_reaches_a_500_with_undecodable_bytes(document, caller):
         if response.status_code >= 500 or str(response.status_code) not in listed:
             problems.append(f"{method.upper()} {target}: {response.status_code} (listed: {sorted(listed)}) "
                             f"{response.get_data(as_text=True)[:200]}")
+        elif response.status_code >= 400 and (problem := refusal(response, response.status_code)):
+            problems.append(f"{method.upper()} {target}: {problem}")
     assert not problems, "\n".join(problems)

@@ -9,7 +9,7 @@ from backend.notices import service as notices
 from backend.notices.models import NoticeAttempt
 from backend.wechat import DevelopmentExchanger, SendResult, get_client
 
-DATA = {"thing1": "门前三包检查", "number2": -5}
+DATA = {"thing1": "门前三包检查", "number2": "5"}
 
 
 class FakeClient:

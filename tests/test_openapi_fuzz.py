@@ -109,6 +109,8 @@ REFUSED_BY_RULES = {
     "POST /api/v1/admin/disclosures/import": IMPORT,
     "POST /api/v1/admin/list-entries": {422: USCC + "; an enterprise's USCC is required, a natural person's absent"},
     "POST /api/v1/admin/list-entries/import": IMPORT,
+    "GET /api/v1/admin/stats/monthly": {422: "a month that has begun (month_in_future)"},
+    "POST /api/v1/admin/stats/monthly/{month}/publish": {422: "a month that has begun (month_in_future)"},
 }
 
 

@@ -244,7 +244,7 @@ def test_an_unknown_region_code_is_refused_by_import_and_binding(client, staff, 
     response = client.post("/api/v1/admin/residents/import", data=body.encode(), content_type="text/csv",
                            headers=staff.headers("admin"))
     assert response.get_json()["created"] == 0
-    assert "region" in response.get_json()["errors"][0]["reason"]
+    assert response.get_json()["errors"][0]["message"] == "id_number: 地区代码不存在"
     refused = bind(client, residents.headers("ouyang"), person)
     assert refused.status_code == 422
     assert "id_number" in refused.get_json()["errors"]["json"]

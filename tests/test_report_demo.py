@@ -21,7 +21,9 @@ def test_the_demo_has_a_report_ready_for_decision_that_a_reviewer_decides(runner
     from backend.data.extensions import db
 
     statuses = {r.report_no: r.status for r in db.session.scalars(select(Report))}
-    assert sorted(statuses.values()) == ["acknowledged", "acknowledged", "decided", "submitted"]
+    assert sorted(statuses.values()) == ["acknowledged", "acknowledged", "acknowledged", "decided", "submitted"]
+    forwarded = db.session.scalar(select(Report).where(Report.report_no == saved["reports"]["forwarded"]))
+    assert [(f.source, f.status) for f in forwarded.forwards] == [("market-regulation", "pending")]
     ready = db.session.scalar(select(Report).where(Report.report_no == saved["reports"]["ready_for_decision"]))
     detail = client.get(f"/api/v1/review/reports/{ready.id}", headers=headers).get_json()
     assert detail["forwards"][0]["finding"] == "confirmed" and detail["attachments"]

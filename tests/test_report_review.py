@@ -155,8 +155,8 @@ def test_acknowledging_notifies_a_real_name_reporter_once(world, client):
         response = client.post(f"{REVIEW}/{filed['id']}/acknowledge", headers=world.reviewer)
         assert response.status_code == 200 and response.get_json()["status"] == "acknowledged"
     [notice] = db.session.scalars(select(NoticeAttempt).where(NoticeAttempt.kind == "report_acknowledged")).all()
-    assert notice.data["report_no"] == filed["report_no"] and notice.data["status"] == "已受理"
-    assert len(notice.data["title"]) <= 20 and notice.status == "sent"
+    assert notice.data["character_string1"] == filed["report_no"] and notice.data["phrase3"] == "已受理"
+    assert len(notice.data["thing2"]) <= 20 and notice.status == "sent"
     view = client.get(f"/api/v1/me/reports/{filed['report_no']}", headers=world.me).get_json()
     assert [h["step"] for h in view["history"]] == ["filed", "acknowledged"]
 
@@ -188,7 +188,9 @@ def test_a_forwarded_report_reaches_its_department_without_the_reporter(world, c
     response = client.post(f"{REVIEW}/{filed['id']}/forward", json={}, headers=world.reviewer)
     assert (response.status_code, response.get_json()["source"]) == (201, "market-regulation")
     [line] = client.get(DEPARTMENT, headers=world.department).get_json()
-    assert line["id"] == filed["id"]
+    assert line["id"] == filed["id"] and line["report_no"] == filed["report_no"]
+    assert line["category"]["code"] == "food_safety" and line["subject"]["masked_name"] == "王*"
+    assert not {"anonymous", "reporter"} & set(line)
     view = client.get(f"{DEPARTMENT}/{filed['id']}", headers=world.department).get_json()
     assert view["subject"]["masked_name"] == "王*" and view["attachments"][0]["upload_id"] == photo
     assert not {"anonymous", "reporter", "messages", "history"} & set(view)

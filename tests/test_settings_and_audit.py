@@ -26,6 +26,8 @@ SPEC_DEFAULTS = {
     "ratings.household_top_stars": 4,
     "ratings.village_share": 0.8,
     "ratings.town_share": 0.6,
+    "monitoring.penalty_rise_share": 0.2,
+    "monitoring.penalty_rise_from_zero": 5,
     "limits.public_per_minute": 120,
     "limits.staff_login_failures_per_15_minutes": 5,
     "limits.wechat_sign_in_per_minute": 10,

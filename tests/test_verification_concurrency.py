@@ -1,6 +1,6 @@
 """Simultaneous verifications on PostgreSQL: a code is consumed exactly once however many cashiers scan it
-at the same moment, and two codes of one resident cannot both redeem an offer whose monthly quota is one
-(SPEC §4)."""
+at the same moment, and two codes of one resident cannot both redeem an offer whose monthly quota is one;
+nor can claims by the offer's poster (扫码享优惠), alone or beside scanned codes (SPEC §4)."""
 
 import threading
 from datetime import timedelta
@@ -13,7 +13,7 @@ from backend.data.extensions import db
 from backend.dates.timeutil import utcnow
 from backend.query_records.models import QueryRecord
 from backend.verifiers import service as verifiers_service
-from tests.conftest import TEST_DATABASE_URL
+from tests.conftest import TEST_DATABASE_URL, send_at_once
 
 pytestmark = pytest.mark.skipif(
     not TEST_DATABASE_URL,
@@ -21,8 +21,8 @@ pytestmark = pytest.mark.skipif(
 
 CODE = "/api/v1/me/credit-code"
 VERIFY = "/api/v1/verifications"
+CLAIM = "/api/v1/me/offer-claims"
 SCANNERS = 20
-
 
 
 def token_of(client, headers) -> str:
@@ -143,3 +143,52 @@ def test_one_code_scanned_at_once_for_a_once_a_month_offer_is_code_used_for_all_
     assert {body["reason"] for status, body in answers if status == 409} == {"code_used"}
     assert count(Verification) == 1
     assert count(QueryRecord) == 1, "a used code tells its cashier nothing about the resident"
+
+
+def once_a_month_offer(shop):
+    now = utcnow()
+    return verifiers_service.create_offer(None, shop.id, title="每月一次九折", description="3★ 及以上", min_stars=3,
+                                          valid_from=now - timedelta(days=1), valid_to=now + timedelta(days=30),
+                                          quota_per_resident=1)
+
+
+def poster_token_of(client, cashier, offer_id: int) -> str:
+    response = client.get(f"/api/v1/merchant/offers/{offer_id}/poster", headers=cashier)
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()["poster_token"]
+
+
+def test_ten_claims_of_one_resident_at_once_on_a_quota_of_one_claim_once(app, client, residents, verifiers):
+    me = residents.bound_headers(residents.create())
+    shop = verifiers.create("merchant", name="老街面馆")
+    deal = once_a_month_offer(shop)
+    poster = poster_token_of(client, verifiers.operator_headers(shop, "cashier"), deal.id)
+
+    answers = send_at_once(app, [("POST", CLAIM, {"json": {"poster_token": poster}, "headers": me})
+                                 for _ in range(10)])
+
+    assert sorted(status for status, _body, _headers in answers) == [201] + [409] * 9
+    assert {body["reason"] for status, body, _headers in answers if status == 409} == {"quota_exhausted"}
+    assert count(Verification) == 1
+    assert count(QueryRecord) == 1, "a refused claim records nothing"
+
+
+def test_claims_and_scanned_codes_of_one_resident_at_once_redeem_once(app, client, residents, verifiers):
+    me = residents.bound_headers(residents.create())
+    shop = verifiers.create("merchant", name="老街面馆")
+    cashiers = [verifiers.operator_headers(shop, f"cashier-{i}") for i in range(2)]
+    deal = once_a_month_offer(shop)
+    poster = poster_token_of(client, cashiers[0], deal.id)
+    tokens = [token_of(client, me) for _ in range(4)]
+
+    requests = [("POST", CLAIM, {"json": {"poster_token": poster}, "headers": me}) for _ in range(4)]
+    requests += [("POST", VERIFY, {"json": {"token": token, "purpose": "discount", "offer_id": deal.id},
+                                   "headers": cashiers[i % 2]}) for i, token in enumerate(tokens)]
+    answers = send_at_once(app, requests)
+
+    assert sorted(status for status, _body, _headers in answers if status != 409) in ([200], [201])
+    assert {body["reason"] for status, body, _headers in answers if status == 409} == {"quota_exhausted"}
+    assert count(Verification) == 1
+    redeemed = db.session.scalar(select(func.count()).select_from(Verification).where(
+        Verification.offer_id == deal.id, Verification.redeemed.is_(True)))
+    assert redeemed == 1

@@ -282,14 +282,14 @@ def test_invalid_phone_code(wechat, wx):
 # -- notices: subscribe/send ----------------------------------------------------------------------
 
 def test_subscribe_message_sent(wechat, wx):
-    data = {"thing1": "乱倒垃圾", "time2": {"value": "2024-05-01"}}
+    data = {"thing1": "乱倒垃圾", "time2": {"value": "2024年05月01日 10:00"}}
 
     result = wx.send_subscribe_message("o-alice", "tmpl-penalty", data, page="pages/events/index")
 
     assert (result.status, result.errcode) == ("sent", 0)
     [request] = wechat.to(SEND)
     assert request.body == {"touser": "o-alice", "template_id": "tmpl-penalty", "page": "pages/events/index",
-                            "data": {"thing1": {"value": "乱倒垃圾"}, "time2": {"value": "2024-05-01"}}}
+                            "data": {"thing1": {"value": "乱倒垃圾"}, "time2": {"value": "2024年05月01日 10:00"}}}
 
 
 def test_subscribe_message_without_subscription_is_reported_not_retried(wechat, wx):

@@ -1,7 +1,8 @@
 """A local HTTP server standing in for WeChat: scripted answers per path, every request recorded.
 
 Unscripted calls get WeChat's ordinary success: ``stable_token`` hands out ``token-1``, ``token-2``, …
-(a new one only when forced, as WeChat does), and every other path answers ``errcode 0``.
+(a new one only when forced, as WeChat does), and every other path answers ``errcode 0``, except a
+subscribe message whose data breaks WeChat's keyword rules, refused with errcode 47003 as WeChat does.
 """
 
 import itertools
@@ -12,6 +13,10 @@ from collections import defaultdict, deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
+
+from backend.wechat import keywords
+
+SUBSCRIBE_SEND = "/cgi-bin/message/subscribe/send"
 
 
 @dataclass
@@ -115,4 +120,10 @@ class WeChatStandIn:
                 if self._token is None or (recorded.body or {}).get("force_refresh"):
                     self._token = f"token-{next(self._token_numbers)}"
                 return Answer(json={"access_token": self._token, "expires_in": 7200}, delay=self.token_delay)
+            if recorded.path == SUBSCRIBE_SEND:
+                problems = keywords.problems((recorded.body or {}).get("data") or {})
+                if problems:
+                    # WeChat's answer to data that breaks its keyword rules.
+                    return Answer(json={"errcode": keywords.ARGUMENT_INVALID,
+                                        "errmsg": "argument invalid! " + "; ".join(problems)})
             return Answer(json={"errcode": 0, "errmsg": "ok"})

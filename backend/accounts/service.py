@@ -23,17 +23,17 @@ class IdentityNotFound(NotFound):
     """One answer for an unknown resident and for any mismatch, so binding reveals nothing."""
 
     reason = "identity_not_found"
-    message = "No resident matches these details."
+    message = _("No resident matches these details.")
 
 
 class AlreadyBound(Conflict):
     reason = "already_bound"
-    message = "This identity or this WeChat account is already bound."
+    message = _("This identity or this WeChat account is already bound.")
 
 
 class NotBound(Forbidden):
     reason = "not_bound"
-    message = "Bind your identity first."
+    message = _("Bind your identity first.")
 
 
 SIGN_IN_LIMIT = ratelimits.Limit("wechat-sign-in", "limits.wechat_sign_in_per_minute", ratelimits.MINUTE,
@@ -65,7 +65,7 @@ def get_account(account_id: int, *, lock: bool = False) -> WeChatAccount:
     """The WeChat account (with ``lock``, its row locked for this transaction)."""
     account = db.session.get(WeChatAccount, account_id, with_for_update=lock, populate_existing=lock)
     if account is None:
-        raise Unauthenticated("This account no longer exists.", reason="account_disabled")
+        raise Unauthenticated(_("This account no longer exists."), reason="account_disabled")
     return account
 
 
@@ -89,7 +89,7 @@ def _bind(wechat: WeChat, account_id: int, *, name: str, id_number: str, phone_c
     # each sees what the one before it made.
     account = get_account(account_id, lock=True)
     if account.resident_id is not None:
-        raise AlreadyBound("This WeChat account is already bound; unbind it first.")
+        raise AlreadyBound(_("This WeChat account is already bound; unbind it first."))
     # The phone code is read before the registry is, so its errors say nothing about who is registered.
     phone = wechat.phone_number(phone_code) if phone_code else None
     resident = residents.find_by_id_number(id_number)
@@ -101,14 +101,14 @@ def _bind(wechat: WeChat, account_id: int, *, name: str, id_number: str, phone_c
         raise residents.ResidentNotActive()
     holder = db.session.scalar(select(WeChatAccount.id).where(WeChatAccount.resident_id == resident.id))
     if holder is not None:
-        raise AlreadyBound("This resident is already bound to another WeChat account.")
+        raise AlreadyBound(_("This resident is already bound to another WeChat account."))
     account.resident_id = resident.id
     account.bound_at = utcnow()
     try:
         db.session.flush()
     except IntegrityError as exc:  # another account bound the same resident a moment ago
         db.session.rollback()
-        raise AlreadyBound("This resident is already bound to another WeChat account.") from exc
+        raise AlreadyBound(_("This resident is already bound to another WeChat account.")) from exc
     audit.record(_principal_of(account), "identity.bind", "resident", resident.id,
                  after={"wechat_account": account.id})
     db.session.commit()
@@ -119,7 +119,7 @@ def unbind_identity(account_id: int) -> None:
     """The resident ends the binding of their own account; commits."""
     account = get_account(account_id)
     if account.resident_id is None:
-        raise NotBound("This account is not bound.")
+        raise NotBound(_("This account is not bound."))
     resident_id = account.resident_id
     account.resident_id = None
     account.bound_at = None
@@ -133,7 +133,7 @@ def admin_unbind(actor: Principal, resident_id: int, reason: str) -> Resident:
     resident = residents.get_resident(resident_id)
     account = db.session.scalar(select(WeChatAccount).where(WeChatAccount.resident_id == resident.id))
     if account is None:
-        raise NotFound("This resident is not bound to any WeChat account.", reason="not_bound")
+        raise NotFound(_("This resident is not bound to any WeChat account."), reason="not_bound")
     account.resident_id = None
     account.bound_at = None
     tokens.revoke_all("wechat", account.id, "unbound_by_admin")

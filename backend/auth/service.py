@@ -22,6 +22,7 @@ from backend.auth.models import RefreshToken, TokenFamily
 from backend.data.cache import store
 from backend.data.extensions import db
 from backend.dates.timeutil import utcnow
+from backend.i18n import _
 from backend.privacy.sealing import digest_secret
 from backend.settings import service as settings
 from backend.web.errors import Unauthenticated
@@ -110,13 +111,13 @@ def refresh(token: str) -> TokenPair:
     """Rotate a refresh token (commits). A spent token revokes its family unless inside the grace window."""
     row = db.session.scalar(select(RefreshToken).where(RefreshToken.token_hash == digest_secret(token)))
     if row is None:
-        raise Unauthenticated("This refresh token is not valid.", reason="token_invalid")
+        raise Unauthenticated(_("This refresh token is not valid."), reason="token_invalid")
     family = db.session.get(TokenFamily, row.family_id)
     now = utcnow()
     if family.revoked_at is not None:
-        raise Unauthenticated("This sign-in has ended; sign in again.", reason="token_revoked")
+        raise Unauthenticated(_("This sign-in has ended; sign in again."), reason="token_revoked")
     if row.expires_at <= now:
-        raise Unauthenticated("This refresh token has expired; sign in again.", reason="token_expired")
+        raise Unauthenticated(_("This refresh token has expired; sign in again."), reason="token_expired")
 
     claimed = db.session.execute(
         update(RefreshToken).where(RefreshToken.id == row.id, RefreshToken.used_at.is_(None))
@@ -141,7 +142,7 @@ def refresh(token: str) -> TokenPair:
         return pair
     revoke_family(family.id, "reuse")
     db.session.commit()
-    raise Unauthenticated("This refresh token was already used; sign in again.", reason="token_reused")
+    raise Unauthenticated(_("This refresh token was already used; sign in again."), reason="token_reused")
 
 
 def revoke_family(family_id: str, reason: str) -> None:
@@ -186,11 +187,11 @@ def verify_access_token(token: str) -> dict:
         claims = jwt.decode(token, current_app.config["SECRET_KEY"], algorithms=[ALGORITHM], issuer=ISSUER,
                             options={"require": ["exp", "iat", "sub", "jti", "fam"]})
     except jwt.ExpiredSignatureError as exc:
-        raise Unauthenticated("The access token has expired; refresh it.", reason="token_expired") from exc
+        raise Unauthenticated(_("The access token has expired; refresh it."), reason="token_expired") from exc
     except jwt.InvalidTokenError as exc:
-        raise Unauthenticated("The access token is not valid.", reason="token_invalid") from exc
+        raise Unauthenticated(_("The access token is not valid."), reason="token_invalid") from exc
     if claims.get("typ") != "access":
-        raise Unauthenticated("The access token is not valid.", reason="token_invalid")
+        raise Unauthenticated(_("The access token is not valid."), reason="token_invalid")
     if family_revoked(claims["fam"]):
-        raise Unauthenticated("This sign-in has ended; sign in again.", reason="token_revoked")
+        raise Unauthenticated(_("This sign-in has ended; sign in again."), reason="token_revoked")
     return claims

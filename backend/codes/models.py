@@ -29,11 +29,17 @@ class SigningKey(db.Model):
 
 class Verification(db.Model):
     """One online verification of a credit code. ``jti`` is unique: a code is consumed exactly once,
-    whichever host answers."""
+    whichever host answers.
+
+    A claim (扫码享优惠: the resident scanned the shop's poster, SPEC §4) is a verification too, a
+    redemption of purpose ``discount`` that no operator scanned: it carries its ``claim_no`` and poster, a
+    random ``jti`` of its own, and no operator. Every count of redemptions (``redeemed``) counts claims;
+    reversing a claim clears ``redeemed`` and sets ``reversed_at``, so the quota comes back."""
 
     __tablename__ = "verifications"
     __table_args__ = (Index("ix_verifications_redemptions", "offer_id", "resident_id", "at"),
-                      Index("ix_verifications_verifier_at", "verifier_id", "at"))
+                      Index("ix_verifications_verifier_at", "verifier_id", "at"),
+                      Index("uq_verifications_verifier_claim_no", "verifier_id", "claim_no", unique=True))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     jti: Mapped[str] = mapped_column(String(64), unique=True)
@@ -49,3 +55,7 @@ class Verification(db.Model):
     redeemed: Mapped[bool] = mapped_column(Boolean, default=False)
     min_stars: Mapped[int | None] = mapped_column(Integer)
     admitted: Mapped[bool | None] = mapped_column(Boolean)
+    claim_no: Mapped[str | None] = mapped_column(String(16))
+    poster_id: Mapped[int | None] = mapped_column(ForeignKey("offer_posters.id"))
+    reversed_at = mapped_column(UTCDateTime, nullable=True)
+    reversed_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))

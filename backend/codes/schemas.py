@@ -65,8 +65,13 @@ class VerificationHistorySchema(ma.Schema):
     scope = ma.fields.String(required=True)
     stars = ma.fields.Integer(required=True)
     offer_id = ma.fields.Integer(allow_none=True)
-    redeemed = ma.fields.Boolean(required=True)
+    redeemed = ma.fields.Boolean(required=True, metadata={
+        "description": "the offer was redeemed (false again once a claim is reversed)"})
     admitted = ma.fields.Boolean(allow_none=True)
+    claim_no = ma.fields.String(allow_none=True, metadata={
+        "description": "set when the resident claimed the offer by scanning the shop's poster (扫码享优惠) "
+                       "instead of showing a code"})
+    reversed_at = LocalDateTime(allow_none=True, metadata={"description": "when an operator reversed the claim"})
 
 
 class JwkSchema(ma.Schema):

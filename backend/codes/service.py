@@ -62,28 +62,28 @@ SUBJECT_AAD = b"chengxin credit code subject"
 class CodeInvalid(DomainError):
     status = 400
     reason = "code_invalid"
-    message = "This is not a valid credit code."
+    message = _("This is not a valid credit code.")
 
 
 class CodeExpired(DomainError):
     status = 410
     reason = "code_expired"
-    message = "This credit code has expired; ask the resident to refresh it."
+    message = _("This credit code has expired; ask the resident to refresh it.")
 
 
 class CodeUsed(Conflict):
     reason = "code_used"
-    message = "This credit code was already used; ask the resident to refresh it."
+    message = _("This credit code was already used; ask the resident to refresh it.")
 
 
 class ScopeNotAllowed(Forbidden):
     reason = "scope_not_allowed"
-    message = "Only banks may verify detailed codes."
+    message = _("Only banks may verify detailed codes.")
 
 
 class QuotaExhausted(Conflict):
     reason = "quota_exhausted"
-    message = "The resident has used this offer as often as this month allows."
+    message = _("The resident has used this offer as often as this month allows.")
 
 
 # --- the resident reference -----------------------------------------------------------------------------
@@ -121,7 +121,7 @@ class IssuedCode:
 def issue(resident: Resident, scope: str) -> IssuedCode:
     """A fresh code for a bound, active resident, carrying the stars of the live account."""
     if scope not in SCOPES:
-        raise InvalidInput(f"must be one of {', '.join(SCOPES)}", field="scope")
+        raise InvalidInput(_("must be one of %(choices)s", choices=", ".join(SCOPES)), field="scope")
     if resident.status != "active":
         raise ResidentNotActive()
     account = credit.get_account(resident.id)
@@ -240,6 +240,19 @@ def _month_bounds(moment: datetime) -> tuple[datetime, datetime]:
     return start, following
 
 
+def quota_spent(offer: Offer, resident_id: int, now: datetime) -> bool:
+    """Whether the resident has redeemed ``offer`` as often as its monthly quota allows: scanned codes
+    and poster claims alike, a reversed claim not (SPEC §4). Call it with the resident's account locked
+    (``credit.lock_account``), so two redemptions of one resident are counted one after the other."""
+    if offer.quota_per_resident is None:
+        return False
+    start, end = _month_bounds(now)
+    used = db.session.scalar(select(func.count()).select_from(Verification).where(
+        Verification.offer_id == offer.id, Verification.resident_id == resident_id,
+        Verification.redeemed.is_(True), Verification.at >= start, Verification.at < end))
+    return used >= offer.quota_per_resident
+
+
 def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None = None,
            min_stars: int | None = None) -> dict:
     """Verify and consume a code for an operator or a bank system; commits and returns the answer the
@@ -274,11 +287,11 @@ def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None =
     if claims["scope"] == "detailed" and kind != "bank":
         raise ScopeNotAllowed()
     if purpose == "admission" and min_stars is None:
-        raise InvalidInput("an admission check names the stars it asks for", field="min_stars")
+        raise InvalidInput(_("an admission check names the stars it asks for"), field="min_stars")
     offers = current_offers(verifier_id, now)
     offer = next((o for o in offers if o.id == offer_id), None)
     if offer_id is not None and offer is None:
-        raise NotFound("This is not one of your current offers.", reason="offer_not_found")
+        raise NotFound(_("This is not one of your current offers."), reason="offer_not_found")
 
     if read is None:
         raise CodeInvalid()
@@ -307,11 +320,7 @@ def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None =
                 # The code may have been used while this waited for the lock: that answer comes first.
                 if _used(claims["jti"]):
                     raise CodeUsed()
-                start, end = _month_bounds(now)
-                used = db.session.scalar(select(func.count()).select_from(Verification).where(
-                    Verification.offer_id == offer.id, Verification.resident_id == resident.id,
-                    Verification.redeemed.is_(True), Verification.at >= start, Verification.at < end))
-                if used >= offer.quota_per_resident:
+                if quota_spent(offer, resident.id, now):
                     _refuse(QuotaExhausted(), read_by_verifier)
             redeemed = offer
 
@@ -445,7 +454,8 @@ def describe_history(verifications: list[Verification]) -> list[dict]:
         select(Resident.id, Resident.name_sealed).where(Resident.id.in_({v.resident_id for v in verifications})))}
     return [{"id": v.id, "at": v.at, "masked_name": mask_name(open_sealed("name", names[v.resident_id])),
              "purpose": v.purpose, "scope": v.scope, "stars": v.stars, "offer_id": v.offer_id,
-             "redeemed": v.redeemed, "admitted": v.admitted} for v in verifications]
+             "redeemed": v.redeemed, "admitted": v.admitted, "claim_no": v.claim_no,
+             "reversed_at": v.reversed_at} for v in verifications]
 
 
 def penalty_list(events: list[CreditEvent]) -> list[dict]:

@@ -59,6 +59,7 @@ from backend.data.extensions import db
 from backend.data.import_files import Row
 from backend.data.types import UTCDateTime
 from backend.dates.timeutil import SHANGHAI, utcnow
+from backend.i18n import _
 from backend.residents.models import Resident
 from backend.residents.service import id_number_hasher
 from backend.web.access import Principal
@@ -86,7 +87,7 @@ class EventImportResult:
 
 class ImportBusy(Conflict):
     reason = "import_busy"
-    message = "Other writers kept changing the same records; send the file again."
+    message = _("Other writers kept changing the same records; send the file again.")
 
 
 def import_events(actor: Principal | None, rows: Iterable[Row]) -> EventImportResult:

@@ -65,20 +65,20 @@ def _text(fields: dict, name: str, limit: int, *, required: bool = True) -> str 
         return value
     if value is None or value == "":
         if required:
-            raise InvalidField(name, "is missing")
+            raise InvalidField(name, _("is missing"))
         return None
     if not isinstance(value, str):
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InvalidField(name, "must be text")
+            raise InvalidField(name, _("must be text"))
         value = str(value)
     if len(value) > limit:
-        raise InvalidField(name, f"is longer than {limit} characters")
+        raise InvalidField(name, _("is longer than %(limit)s characters", limit=limit))
     if "\x00" in value:
-        raise InvalidField(name, "must not contain NUL characters")
+        raise InvalidField(name, _("must not contain NUL characters"))
     try:
         value.encode()
     except UnicodeEncodeError:
-        raise InvalidField(name, "is not valid text") from None
+        raise InvalidField(name, _("is not valid text")) from None
     return value
 
 
@@ -87,15 +87,15 @@ def parse_occurred_at(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidField("occurred_at", "is not an ISO 8601 time") from None
+        raise InvalidField("occurred_at", _("is not an ISO 8601 time")) from None
     if moment.tzinfo is None:
-        raise InvalidField("occurred_at", "needs its offset, e.g. +08:00")
+        raise InvalidField("occurred_at", _("needs its offset, e.g. +08:00"))
     try:
         moment = as_utc(moment)
     except OverflowError:
-        raise InvalidField("occurred_at", "is not an ISO 8601 time") from None
+        raise InvalidField("occurred_at", _("is not an ISO 8601 time")) from None
     if moment < EARLIEST:
-        raise InvalidField("occurred_at", "must be after 1970")
+        raise InvalidField("occurred_at", _("must be after 1970"))
     return moment
 
 
@@ -105,12 +105,12 @@ def parse_event_fields(fields: dict, *, today: date | None = None) -> EventField
     try:
         id_number = validate_id_number(id_number, today=today)
     except InvalidIdNumber as exc:
-        raise InvalidField("id_number", f"not a valid ID number: {exc}") from None
+        raise InvalidField("id_number", _("not a valid ID number: %(problem)s", problem=str(exc))) from None
     rubric_code = _text(fields, "rubric_code", RUBRIC_CODE_MAX)
     occurred_at = parse_occurred_at(_text(fields, "occurred_at", 64))
     source = _text(fields, "source", 64)
     if not _SOURCE.match(source):
-        raise InvalidField("source", "must be lower-case letters, digits and '-' (2–64)")
+        raise InvalidField("source", _("must be lower-case letters, digits and '-' (2–64)"))
     source_ref = _text(fields, "source_ref", SOURCE_REF_MAX)
     note = _text(fields, "note", NOTE_MAX, required=False)
     return EventFields(id_number, rubric_code, occurred_at, source, source_ref, note)
@@ -130,7 +130,7 @@ def is_future(occurred_at: datetime, now: datetime) -> bool:
 
 class SourceNotAllowed(Forbidden):
     reason = "source_not_allowed"
-    message = "A department sends events under its own source only."
+    message = _("A department sends events under its own source only.")
 
 
 # Sources beginning with this belong to the report feature alone (SPEC §5): nobody sends events under
@@ -152,35 +152,35 @@ class SourceReserved(InvalidInput):
 
 class ResidentNotFound(NotFound):
     reason = "resident_not_found"
-    message = "No resident has this ID number."
+    message = _("No resident has this ID number.")
 
 
 class SourceRefConflict(Conflict):
     reason = "source_ref_conflict"
-    message = "This source_ref was already used for a different event."
+    message = _("This source_ref was already used for a different event.")
 
 
 class RubricItemRetired(InvalidInput):
     reason = "rubric_item_retired"
 
     def __init__(self):
-        super().__init__("this rubric item is retired", field="rubric_code")
+        super().__init__(_("this rubric item is retired"), field="rubric_code")
 
 
 class RubricItemOfOtherTown(InvalidInput):
     reason = "rubric_item_other_town"
 
     def __init__(self):
-        super().__init__("this local item belongs to another town", field="rubric_code")
+        super().__init__(_("this local item belongs to another town"), field="rubric_code")
 
 
 class OccurredInFuture(InvalidInput):
     def __init__(self):
-        super().__init__("must not be in the future", field="occurred_at")
+        super().__init__(_("must not be in the future"), field="occurred_at")
 
 
 class ResidentNotActiveForEvents(ResidentNotActive):
-    message = "Only active residents receive new events."
+    message = _("Only active residents receive new events.")
 
 
 # Outcome words of the bulk import, each with the refusal the single path raises for the same case.

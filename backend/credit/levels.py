@@ -8,6 +8,7 @@ from backend.audit import service as audit
 from backend.credit.models import CreditAccount, StarLevel
 from backend.data.extensions import db
 from backend.dates.timeutil import utcnow
+from backend.i18n import _
 from backend.settings import service as settings
 from backend.web.access import Principal
 from backend.web.errors import InvalidInput
@@ -59,19 +60,19 @@ def stars_expression(points_column, ceiling_column, levels: tuple[Level, ...]):
 def validate_levels(levels: list[dict]) -> tuple[Level, ...]:
     by_stars = {item["stars"]: item for item in levels}
     if sorted(by_stars) != [1, 2, 3, 4, 5]:
-        raise InvalidInput("give each of the levels 1 to 5 exactly once", field="levels")
+        raise InvalidInput(_("give each of the levels 1 to 5 exactly once"), field="levels")
     result = []
     previous = None
     for stars in (5, 4, 3, 2):
         minimum = by_stars[stars].get("min_points")
         if minimum is None:
-            raise InvalidInput(f"{stars}★ needs min_points", field="levels")
+            raise InvalidInput(_("%(stars)s★ needs min_points", stars=stars), field="levels")
         if previous is not None and minimum >= previous:
-            raise InvalidInput("thresholds must fall from 5★ to 2★", field="levels")
+            raise InvalidInput(_("thresholds must fall from 5★ to 2★"), field="levels")
         previous = minimum
         result.append(Level(stars, by_stars[stars]["name"], minimum))
     if by_stars[1].get("min_points") is not None:
-        raise InvalidInput("1★ starts at no minimum: leave its min_points out", field="levels")
+        raise InvalidInput(_("1★ starts at no minimum: leave its min_points out"), field="levels")
     result.append(Level(1, by_stars[1]["name"], None))
     return tuple(result)
 

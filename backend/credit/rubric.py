@@ -6,6 +6,7 @@ from backend.audit import service as audit
 from backend.credit.models import RubricItem
 from backend.data.extensions import db
 from backend.dates.timeutil import utcnow
+from backend.i18n import _
 from backend.residents.models import Town
 from backend.web.access import Principal
 from backend.web.errors import Conflict, InvalidInput, NotFound
@@ -41,20 +42,21 @@ def with_defaults(fields: dict) -> dict:
     item = dict(fields)
     kind, points = item.get("kind"), item.get("points")
     if kind not in ("bonus", "penalty"):
-        raise InvalidInput("must be bonus or penalty", field="kind")
+        raise InvalidInput(_("must be bonus or penalty"), field="kind")
     if not isinstance(points, int) or points == 0:
-        raise InvalidInput("must be a non-zero integer", field="points")
+        raise InvalidInput(_("must be a non-zero integer"), field="points")
     if (kind == "bonus") != (points > 0):
-        raise InvalidInput("bonus items add points, penalty items take them away", field="points")
+        raise InvalidInput(_("bonus items add points, penalty items take them away"), field="points")
     if item.get("category") not in CATEGORIES:
-        raise InvalidInput(f"must be one of {', '.join(CATEGORIES)}", field="category")
+        raise InvalidInput(_("must be one of %(choices)s", choices=", ".join(CATEGORIES)), field="category")
     if item.get("honour_level") is not None and kind != "bonus":
-        raise InvalidInput("only bonus items are honours", field="honour_level")
+        raise InvalidInput(_("only bonus items are honours"), field="honour_level")
     if kind == "penalty":
         if item.get("severity") not in SEVERITIES:
-            raise InvalidInput(f"a penalty needs a severity: {', '.join(SEVERITIES)}", field="severity")
+            raise InvalidInput(_("a penalty needs a severity: %(choices)s", choices=", ".join(SEVERITIES)),
+                               field="severity")
         if item.get("annual_cap") is not None:
-            raise InvalidInput("annual caps limit gains; penalties have none", field="annual_cap")
+            raise InvalidInput(_("annual caps limit gains; penalties have none"), field="annual_cap")
         ceiling = item.get("caps_stars_at")
         if item.get("validity_days") is None:
             item["validity_days"] = CEILING_VALIDITY_DAYS.get(ceiling) or PENALTY_VALIDITY_DAYS[
@@ -66,9 +68,9 @@ def with_defaults(fields: dict) -> dict:
             item["max_disclosure_days"] = latest
     else:
         if item.get("severity") is not None:
-            raise InvalidInput("only penalties have a severity", field="severity")
+            raise InvalidInput(_("only penalties have a severity"), field="severity")
         if item.get("caps_stars_at") is not None:
-            raise InvalidInput("only penalties set a star ceiling", field="caps_stars_at")
+            raise InvalidInput(_("only penalties set a star ceiling"), field="caps_stars_at")
         if item.get("validity_days") is None:
             item["validity_days"] = HONOUR_VALIDITY_DAYS.get(item.get("honour_level"), BONUS_VALIDITY_DAYS)
         for name in ("min_disclosure_days", "max_disclosure_days"):
@@ -80,11 +82,11 @@ def with_defaults(fields: dict) -> dict:
     item.setdefault("caps_stars_at", None)
     item.pop("honour_level", None)
     if item["validity_days"] < 1:
-        raise InvalidInput("must be at least 1", field="validity_days")
+        raise InvalidInput(_("must be at least 1"), field="validity_days")
     if item["min_disclosure_days"] > item["max_disclosure_days"]:
-        raise InvalidInput("must not exceed max_disclosure_days", field="min_disclosure_days")
+        raise InvalidInput(_("must not exceed max_disclosure_days"), field="min_disclosure_days")
     if item["annual_cap"] is not None and item["annual_cap"] < 1:
-        raise InvalidInput("must be at least 1 (leave it out for no cap)", field="annual_cap")
+        raise InvalidInput(_("must be at least 1 (leave it out for no cap)"), field="annual_cap")
     return item
 
 
@@ -98,14 +100,14 @@ def _town(name: str | None) -> Town | None:
         return None
     town = db.session.scalar(select(Town).where(Town.name == name))
     if town is None:
-        raise InvalidInput("no such town in the registry", field="town")
+        raise InvalidInput(_("no such town in the registry"), field="town")
     return town
 
 
 def create_item(actor: Principal | None, *, code: str, town: str | None = None, **fields) -> RubricItem:
     """Add a rubric item; ``town`` makes it a local (+N) item of that town."""
     if db.session.scalar(select(RubricItem.id).where(RubricItem.code == code)):
-        raise Conflict("A rubric item with this code exists.", reason="rubric_code_taken")
+        raise Conflict(_("A rubric item with this code exists."), reason="rubric_code_taken")
     values = with_defaults({name: fields.get(name) for name in (*FIELDS, "honour_level")})
     item = RubricItem(code=code, town=_town(town), active=True, **values)
     db.session.add(item)
@@ -117,7 +119,7 @@ def create_item(actor: Principal | None, *, code: str, town: str | None = None, 
 
 class RubricItemNotFound(NotFound):
     reason = "rubric_item_not_found"
-    message = "No rubric item has this code."
+    message = _("No rubric item has this code.")
 
 
 def get_item(code: str) -> RubricItem:

@@ -6,11 +6,12 @@ from backend.credit.models import EVENT_STATUSES
 from backend.credit.rubric import CATEGORIES, HONOUR_VALIDITY_DAYS, SEVERITIES
 from backend.credit.service import shown_status
 from backend.data.import_files import request_body
+from backend.i18n import _
 from backend.ratings.schemas import HouseholdStatusSchema
 from backend.web.bodies import MIB
 from backend.web.schemas import AwareDateTime, IdNumber, LocalDateTime, QuerySchema, StrictSchema
 
-CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,39}$", error="letters, digits, '.', '_' or '-' (2–40)")
+CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]{1,39}$", error=_("letters, digits, '.', '_' or '-' (2–40)"))
 SHOWN_STATUSES = [*EVENT_STATUSES, "expired"]
 
 
@@ -90,7 +91,7 @@ class EventCreateSchema(StrictSchema):
     id_number = IdNumber(required=True)
     rubric_code = ma.fields.String(required=True, validate=validate.Length(1, RUBRIC_CODE_MAX))
     occurred_at = AwareDateTime(required=True, default_timezone=None,
-                                validate=validate.Range(min=EARLIEST, error="must be after 1970"))
+                                validate=validate.Range(min=EARLIEST, error=_("must be after 1970")))
     source = ma.fields.String(required=True, validate=validate.Regexp(SOURCE_PATTERN))
     source_ref = ma.fields.String(required=True, validate=validate.Length(1, SOURCE_REF_MAX))
     note = ma.fields.String(allow_none=True, validate=validate.Length(max=NOTE_MAX))

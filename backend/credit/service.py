@@ -19,7 +19,9 @@ from backend.credit.levels import current_levels, level_name, stars_for
 from backend.credit.models import COUNTING_STATUSES, CreditAccount, CreditEvent, EventStatusChange, RubricItem
 from backend.credit.rubric import get_item
 from backend.data.extensions import db
-from backend.dates.timeutil import as_local, utcnow
+from backend.dates.timeutil import utcnow
+from backend.i18n import _
+from backend.notices import layouts
 from backend.query_records import service as query_records
 from backend.residents import service as residents
 from backend.web.access import ADMIN, DEPARTMENT, Principal
@@ -50,7 +52,7 @@ def on_voided(function):
 
 class EventNotFound(NotFound):
     reason = "event_not_found"
-    message = "No such credit event."
+    message = _("No such credit event.")
 
 
 class StatusMoveNotAllowed(Conflict):
@@ -229,10 +231,14 @@ def _notify_penalty(event: CreditEvent) -> None:
 PENALTY_PAGE = "pages/credit/events"
 
 
+PENALTY_NOTICE_HINT = "如有异议，可在小程序内提出"
+
+
 def penalty_notice(event) -> dict:
-    """The data of a penalty notice (SPEC §3: the resident is told, so they can object in time)."""
-    return {"rubric_code": event.rubric_code, "title": event.title, "points": event.points,
-            "occurred_at": as_local(event.occurred_at).isoformat()}
+    """The data of a penalty notice (SPEC §3: the resident is told, so they can object in time): what,
+    how many points, when, and that they may object."""
+    return layouts.build("penalty_recorded", thing1=event.title, number2=event.points, time3=event.occurred_at,
+                          thing4=PENALTY_NOTICE_HINT)
 
 
 # --- status moves ---------------------------------------------------------------------------------------
@@ -254,9 +260,10 @@ def move_status(event_id: int, to_status: str, actor: Principal | None, reason: 
     db.session.refresh(event)
     move = (event.status, to_status)
     if move not in MOVES and not (as_consequence and move in CONSEQUENCE_MOVES):
-        raise StatusMoveNotAllowed(f"An event cannot move from {event.status} to {to_status}.")
+        raise StatusMoveNotAllowed(_("An event cannot move from %(from_status)s to %(to_status)s.",
+                                     from_status=event.status, to_status=to_status))
     if not reason or not reason.strip():
-        raise InvalidInput("say why the status moves", field="reason")
+        raise InvalidInput(_("say why the status moves"), field="reason")
     db.session.execute(insert(EventStatusChange).values(
         event_id=event.id, from_status=event.status, to_status=to_status, at=utcnow(),
         actor_kind=actor.kind if actor else "system", actor_id=actor.id if actor else None, reason=reason))

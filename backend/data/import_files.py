@@ -17,7 +17,7 @@ from backend.web.errors import InvalidInput, UnsupportedMediaType
 
 CSV_TYPES = ("text/csv", "application/csv")
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
-NOT_UTF8 = "the file must be UTF-8 text"
+NOT_UTF8 = _("the file must be UTF-8 text")
 
 
 class UnsupportedFormat(ValueError):
@@ -60,7 +60,7 @@ def detect_format(content_type: str | None, filename: str | None = None) -> str:
         return "csv"
     if kind in NDJSON_TYPES or (filename or "").lower().endswith((".ndjson", ".jsonl")):
         return "ndjson"
-    raise UnsupportedFormat("send text/csv (with a header row) or application/x-ndjson")
+    raise UnsupportedFormat(_("send text/csv (with a header row) or application/x-ndjson"))
 
 
 def read_rows(data: bytes | BinaryIO, file_format: str, columns: Iterable[str] = ()) -> Iterator[Row]:
@@ -109,7 +109,7 @@ def uploaded_rows(columns: Iterable[str] = (), *, stream: bool = False) -> Itera
     if request.mimetype == "multipart/form-data":
         upload = request.files.get("file")
         if upload is None:
-            raise InvalidInput("send the file in the multipart field 'file'", field="file")
+            raise InvalidInput(_("send the file in the multipart field 'file'"), field="file")
         content_type, filename = upload.mimetype, upload.filename
         data = upload.stream if stream else upload.read()
     else:
@@ -161,7 +161,8 @@ def _csv_records(reader, header: list[str]) -> Iterator[Row]:
         if not any(value.strip() for value in values):
             continue
         if len(values) != len(header):
-            yield Row(line, None, f"expected {len(header)} columns, found {len(values)}")
+            yield Row(line, None, str(_("expected %(expected)s columns, found %(found)s",
+                                        expected=len(header), found=len(values))))
             continue
         yield Row(line, {name: value.strip() for name, value in zip(header, values, strict=True)})
 
@@ -179,10 +180,10 @@ def _ndjson_rows(lines: Iterable[str]) -> Iterator[Row]:
         try:
             value = json.loads(raw)
         except json.JSONDecodeError:
-            yield Row(line, None, "not valid JSON")
+            yield Row(line, None, str(_("not valid JSON")))
             continue
         if not isinstance(value, dict):
-            yield Row(line, None, "each line must be a JSON object")
+            yield Row(line, None, str(_("each line must be a JSON object")))
             continue
         undecodable = undecodable_fields(value)
         if undecodable:

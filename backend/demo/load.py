@@ -14,7 +14,7 @@ from backend.credit import service as credit
 from backend.credit.default_rubric import load_default_rubric
 from backend.data.extensions import db
 from backend.data.import_files import Row
-from backend.dates.timeutil import utcnow
+from backend.dates.timeutil import local_today, utcnow
 from backend.demo import public_credit
 from backend.privacy.id_numbers import with_check_digit
 from backend.residents import service as residents_service
@@ -199,7 +199,8 @@ def _staff_principal(username: str):
 
 def _load_reports(credentials: dict) -> None:
     """Reports in each state of the office's work: new, acknowledged with a question to an anonymous
-    reporter, verified by the department and waiting for the decision, and decided with a reward."""
+    reporter, forwarded and waiting for the department's finding, verified by the department and waiting
+    for the decision, and decided with a reward."""
     from backend.reports import categories, review
     from backend.reports import service as reports
     from backend.uploads import service as uploads
@@ -249,8 +250,16 @@ def _load_reports(credentials: dict) -> None:
                           evidence=[])
     review.decide(reviewer, report_id(decided), outcome="substantiated", note="经市场监管局核查属实，予以奖励。",
                   reward_amount=300)
-    credentials["reports"] = {"new": fresh["report_no"], "question": asked["report_no"],
-                              "question_receipt": asked["receipt_code"], "ready_for_decision": ready["report_no"],
+    # Forwarded to the market regulator and waiting for its finding: the department's screen has work.
+    waiting = file(category="food_safety", anonymous=True,
+                   subject={"type": "enterprise", "name": "江阴市某某小吃店"},
+                   description="后厨卫生脏乱，有老鼠出没，餐具未经消毒直接使用。",
+                   location={"town": "澄江街道", "address": "人民中路"})
+    review.acknowledge(reviewer, report_id(waiting))
+    review.forward(reviewer, report_id(waiting))
+    credentials["reports"] = {"new": fresh["report_no"], "forwarded": waiting["report_no"],
+                              "question": asked["report_no"], "question_receipt": asked["receipt_code"],
+                              "ready_for_decision": ready["report_no"],
                               "decided": decided["report_no"], "decided_receipt": decided["receipt_code"]}
 
 
@@ -301,6 +310,34 @@ def _load_integrity() -> None:
                                         rectification="恢复履行协议并补偿企业损失")
 
 
+# The demo's monitoring shows this many published months before the running one (a trend to chart).
+PUBLISHED_MONTHS = 3
+
+
+def _load_monitoring() -> None:
+    """Give the demo a past: its residents were registered a year and a half ago and each demo event was
+    recorded when it occurred (the demo's own rows, nothing else); then publish the last ended months, so
+    the monitoring has figures, warnings and a trend over months."""
+    from sqlalchemy import update
+
+    from backend.credit.models import CreditEvent
+    from backend.monitoring import service as monitoring
+
+    now = utcnow()
+    db.session.execute(update(Resident).values(created_at=now - timedelta(days=550)))
+    db.session.execute(update(CreditEvent).where(CreditEvent.source == "demo")
+                       .values(created_at=CreditEvent.occurred_at))
+    db.session.commit()
+    today = local_today()
+    month = monitoring.previous_month(f"{today.year}-{today.month:02d}")
+    months = []
+    for _ in range(PUBLISHED_MONTHS):
+        months.append(month)
+        month = monitoring.previous_month(month)
+    for month in reversed(months):
+        monitoring.publish(None, month)
+
+
 def _credentials_path() -> Path:
     return Path(current_app.instance_path) / "demo-credentials.json"
 
@@ -324,6 +361,7 @@ def load_if_empty() -> bool:
     _load_reports(saved)
     _load_integrity()
     public_credit.load(demo_uscc)
+    _load_monitoring()
     path = _credentials_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(saved, ensure_ascii=False, indent=2))
@@ -403,7 +441,8 @@ def _help_text(saved: dict) -> str:
         demo_reports = saved["reports"]
         lines += [
             f"Reports: {demo_reports['ready_for_decision']} has the department's confirmed finding, ready for "
-            f"a decision; {demo_reports['new']} is new",
+            f"a decision; {demo_reports['new']} is new; {demo_reports['forwarded']} waits for the market "
+            f"regulator's finding",
             f"  anonymous, with a question: {demo_reports['question']} (receipt {demo_reports['question_receipt']});"
             f" decided with a reward: {demo_reports['decided']} (receipt {demo_reports['decided_receipt']})",
         ]

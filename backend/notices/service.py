@@ -14,13 +14,15 @@ from sqlalchemy import insert, select
 from backend.accounts.models import WeChatAccount
 from backend.data.extensions import db
 from backend.dates.timeutil import utcnow
+from backend.notices.layouts import LAYOUTS
 from backend.notices.models import NoticeAttempt
 from backend.wechat import get_client
 
 log = logging.getLogger(__name__)
 
-# The notices the product sends; each needs a template id from WECHAT_TEMPLATE_IDS to go out.
-KINDS = ("penalty_recorded", "report_acknowledged", "report_decided", "repair_decided", "objection_decided")
+# The notices the product sends (their templates: backend.notices.layouts); each needs a template id from
+# WECHAT_TEMPLATE_IDS to go out.
+KINDS = tuple(LAYOUTS)
 QUEUE_BATCH = 5000
 SEND_BATCH = 100
 

@@ -29,7 +29,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-__all__ = ["A4", "A5", "FONT", "GREY", "Document", "black", "mm", "text_width", "white", "wrap"]
+__all__ = ["A4", "A5", "FONT", "GREY", "Color", "Document", "black", "mm", "text_width", "white", "wrap"]
 
 FONT = "WenQuanYiMicroHei"
 FONT_PACKAGE = "paperang_p2_fonts_cjk"

@@ -12,6 +12,8 @@ from functools import lru_cache
 from stdnum import numdb
 from stdnum.cn import ric
 
+from backend.i18n import _
+
 # A number already in its normal form; bulk imports meet millions of these, so they skip normalising.
 _NORMAL = re.compile(r"[0-9]{17}[0-9X]")
 
@@ -30,19 +32,19 @@ def validate_id_number(value: str, *, today: date | None = None) -> str:
     """Return the normalised ID number, or raise ``InvalidIdNumber`` naming the failed check."""
     number = normalise(value)
     if len(number) != 18:
-        raise InvalidIdNumber("must have 18 characters")
+        raise InvalidIdNumber(_("must have 18 characters"))
     if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
-        raise InvalidIdNumber("must be 17 digits followed by a digit or X")
+        raise InvalidIdNumber(_("must be 17 digits followed by a digit or X"))
     if number[-1] != ric.calc_check_digit(number):
-        raise InvalidIdNumber("the check digit does not match")
+        raise InvalidIdNumber(_("the check digit does not match"))
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError as exc:
-        raise InvalidIdNumber("the birth date is not a real date") from exc
+        raise InvalidIdNumber(_("the birth date is not a real date")) from exc
     if born.year < 1900 or born > (today or date.today()):
-        raise InvalidIdNumber("the birth date is out of range")
+        raise InvalidIdNumber(_("the birth date is out of range"))
     if not region_known(number[:6]):
-        raise InvalidIdNumber("the region code is unknown")
+        raise InvalidIdNumber(_("the region code is unknown"))
     return number
 
 

@@ -87,10 +87,11 @@ class StatusFinal(Conflict):
 
 
 # The columns a CSV header must name before any row is read (SPEC §7): a disclosure's under our name or
-# either of the national standard's codes.
+# either of the national standard's codes (a header naming the subject names the kind of file; a row
+# lacking another field is refused by line).
 ENTERPRISE_HEADER = ("uscc", "name")
-DISCLOSURE_HEADER = tuple((name, *(records.CODES[kind][name].lower() for kind in ("licence", "penalty")))
-                          for name in ("subject_name", "decided_on"))
+DISCLOSURE_HEADER = (("subject_name", *(records.CODES[kind]["subject_name"].lower()
+                                        for kind in ("licence", "penalty"))),)
 LIST_HEADER = ("list", "subject_name", "listed_on")
 
 

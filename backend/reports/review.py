@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from secrets import token_hex
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, case, exists, func, not_, or_, select
 
 from backend.audit import service as audit
 from backend.credit import service as credit
@@ -16,6 +16,8 @@ from backend.credit.rubric import get_item
 from backend.data.extensions import db
 from backend.dates.timeutil import local_today, utcnow
 from backend.i18n import _
+from backend.monitoring.sources import Period, ReviewCounts, register_review_source
+from backend.notices import layouts
 from backend.notices import service as notices
 from backend.privacy.sealing import open_sealed, seal
 from backend.query_records import service as query_records
@@ -372,6 +374,13 @@ def department_forward(principal: Principal, report_id: int) -> ReportForward:
     return row
 
 
+def department_line(forward_row: ReportForward) -> dict:
+    """A line of a department's list: which report, its category and subject, and the forwarding."""
+    report = get_report(forward_row.report_id)
+    return {"report_id": report.id, "report_no": report.report_no, "category": report.category,
+            "subject": subject_view(report), "forward": forward_view(forward_row)}
+
+
 def department_view(forward_row: ReportForward) -> dict:
     """What a department sees: the facts, the subject and the attachments; never the reporter, the office's
     questions or the answers."""
@@ -592,14 +601,54 @@ def _after_decision(report: Report, plan: _Plan) -> None:
 
 
 def _notify(report: Report, kind: str, status_word: str, at) -> None:
-    """Tell a real-name reporter (anonymous ones get no notices): short, typed data a subscribe message's
-    keywords take as they are: a title-like ``title``, a status-like ``status`` (≤ 5 characters), a time."""
+    """Tell a real-name reporter (anonymous ones get no notices): the report's number, its category, the
+    status word and when."""
     if report.anonymous or report.reporter_account_id is None:
         return
-    from backend.dates.timeutil import as_local
-
-    data = {"report_no": report.report_no, "title": f"{report.category.name}举报"[:20], "status": status_word[:5],
-            "at": as_local(at).isoformat()}
+    data = layouts.build(kind, character_string1=report.report_no, thing2=f"{report.category.name}举报",
+                          phrase3=status_word, time4=at)
     notices.notify(report.reporter_account_id, kind, data, page=f"{REPORT_PAGE}?report_no={report.report_no}",
                    object_type="report", object_id=report.id)
 
+
+
+# --- monthly monitoring (SPEC §8) -----------------------------------------------------------------------
+
+
+def monthly_counts(period: Period) -> dict[int | None, ReviewCounts]:
+    """Reports filed and decided within the month and overdue at its end, by the subject's town (the
+    subject resident's, else the town given with the report; None: unknown), in one aggregate statement.
+
+    Overdue as it stood at ``period.as_of``: still open then in a step whose due date was before
+    ``period.on`` — acknowledgement, decision, or a department's finding on a forwarding that was not yet
+    answered or replaced by a later one.
+    """
+    moment, on = period.as_of, period.on
+    subject = Resident.__table__.alias("subject")
+    town = func.coalesce(subject.c.town_id, Report.town_id)
+    decided_then = and_(Report.decided_at.is_not(None), Report.decided_at < moment)
+    acknowledged_then = and_(Report.acknowledged_at.is_not(None), Report.acknowledged_at < moment)
+    later = ReportForward.__table__.alias("later")
+    finding_open = exists().where(
+        ReportForward.report_id == Report.id, ReportForward.forwarded_at < moment, ReportForward.due_on < on,
+        or_(ReportForward.finding_at.is_(None), ReportForward.finding_at >= moment),
+        ~exists().where(later.c.report_id == ReportForward.report_id, later.c.id > ReportForward.id,
+                        later.c.forwarded_at < moment))
+    late = and_(Report.filed_at < moment, not_(decided_then), or_(
+        and_(Report.acknowledge_due_on < on, not_(acknowledged_then)), Report.decide_due_on < on, finding_open))
+
+    def count(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    statement = (select(town.label("town_id"),
+                        count(and_(Report.filed_at >= period.start, Report.filed_at < period.end)).label("filed"),
+                        count(and_(Report.decided_at >= period.start, Report.decided_at < period.end)).label("decided"),
+                        count(late).label("overdue"))
+                 .select_from(Report).outerjoin(subject, subject.c.id == Report.subject_resident_id)
+                 .where(Report.filed_at < period.end)
+                 .group_by(town))
+    return {row.town_id: ReviewCounts(int(row.filed), int(row.decided), int(row.overdue))
+            for row in db.session.execute(statement)}
+
+
+register_review_source("reports", monthly_counts, label=_("reports"))

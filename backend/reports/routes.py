@@ -479,7 +479,7 @@ class DepartmentReports(MethodView):
         Reports forwarded to my department, waiting ones first, each with its deadline.
         """
         rows = paginate(review.department_queue(current_principal()), pagination_parameters)
-        return [{"report_id": row.report_id, "forward": review.forward_view(row)} for row in rows]
+        return [review.department_line(row) for row in rows]
 
 
 @department_blp.route("/<int:report_id>")

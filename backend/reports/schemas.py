@@ -1,13 +1,14 @@
 import marshmallow as ma
 from marshmallow import validate
 
+from backend.i18n import _
 from backend.reports.models import FINDINGS, OUTCOMES, REWARD_STATUSES, SCREENINGS, STATUSES, SUBJECT_TYPES
 from backend.reports.rewards import METHODS
 from backend.uploads.schemas import AttachmentSchema
 from backend.web.schemas import AwareDateTime, LocalDateTime, QuerySchema, StrictSchema, Text
 
 UPLOAD_ID = ma.fields.String(validate=validate.Length(1, 32))
-CATEGORY_CODE = validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$", error="lower-case letters, digits and '_' (2–40)")
+CATEGORY_CODE = validate.Regexp(r"^[a-z][a-z0-9_]{1,39}$", error=_("lower-case letters, digits and '_' (2–40)"))
 RECEIPT = Text(required=True, validate=validate.Length(1, 80),
                metadata={"description": "the receipt code as the reporter has it (case, spaces, hyphens and "
                                         "the look-alikes I/L/1, O/0 do not matter)"})
@@ -336,6 +337,9 @@ class ReporterIdentitySchema(ma.Schema):
 
 class DepartmentLineSchema(ma.Schema):
     id = ma.fields.Integer(required=True, attribute="report_id")
+    report_no = ma.fields.String(required=True)
+    category = ma.fields.Nested(CategoryRefSchema, required=True)
+    subject = ma.fields.Nested(SubjectViewSchema, required=True)
     forward = ma.fields.Nested(ForwardSchema, required=True)
 
 

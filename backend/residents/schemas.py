@@ -8,7 +8,8 @@ from backend.web.schemas import IdNumber, QuerySchema, StrictSchema
 
 class ImportErrorSchema(ma.Schema):
     line = ma.fields.Integer(required=True)
-    reason = ma.fields.String(required=True)
+    reason = ma.fields.String(required=True, metadata={"description": "invalid_input"})
+    message = ma.fields.String(required=True, metadata={"description": "What is wrong with the line, naming the field"})
 
 
 class ImportResultSchema(ma.Schema):

@@ -12,6 +12,7 @@ from backend.audit import service as audit
 from backend.data.extensions import db
 from backend.data.import_files import Row
 from backend.dates.timeutil import utcnow
+from backend.i18n import _
 from backend.privacy.id_numbers import InvalidIdNumber, validate_id_number
 from backend.privacy.masking import mask_id_number, mask_name, mask_phone
 from backend.privacy.sealing import lookup_hash, lookup_hasher, open_sealed, seal
@@ -26,7 +27,7 @@ BATCH = 1000
 
 class ResidentNotActive(Forbidden):
     reason = "resident_not_active"
-    message = "The registry shows this resident as moved or deceased; ask the credit office."
+    message = _("The registry shows this resident as moved or deceased; ask the credit office.")
 
 
 @dataclass(frozen=True)
@@ -134,28 +135,33 @@ class _Place:
         return self.households[key]
 
 
+def _refused(field: str, problem) -> ValueError:
+    """A row's first problem, naming its field, in the reader's language."""
+    return ValueError(f"{field}: {problem}")
+
+
 def _clean(fields: dict) -> dict:
     """Check one row; raise ValueError naming the first problem."""
     def text(name, limit, required=True):
         value = fields.get(name)
         value = "" if value is None else str(value).strip()
         if required and not value:
-            raise ValueError(f"{name} is missing")
+            raise _refused(name, _("is missing"))
         if len(value) > limit:
-            raise ValueError(f"{name} is longer than {limit} characters")
+            raise _refused(name, _("is longer than %(limit)s characters", limit=limit))
         return value
 
     name = normalise_name(text("name", 50))
     try:
         id_number = validate_id_number(text("id_number", 30))
     except InvalidIdNumber as exc:
-        raise ValueError(f"id_number: {exc}") from exc
+        raise _refused("id_number", exc) from exc
     phone = text("phone", 20, required=False) or None
     if phone and not PHONE.match(phone):
-        raise ValueError("phone must be an 11-digit mainland mobile number")
+        raise _refused("phone", _("must be an 11-digit mainland mobile number"))
     status = text("status", 16, required=False) or "active"
     if status not in RESIDENT_STATUSES:
-        raise ValueError(f"status must be one of {', '.join(RESIDENT_STATUSES)}")
+        raise _refused("status", _("must be one of %(choices)s", choices=", ".join(RESIDENT_STATUSES)))
     return {"name": name, "id_number": id_number, "phone": phone, "status": status,
             "town": text("town", 50), "village": text("village", 50), "household_no": text("household_no", 32)}
 
@@ -173,12 +179,12 @@ def import_residents(actor: Principal | None, rows: Iterable[Row]) -> ImportResu
         cleaned = []
         for row in batch:
             if row.error:
-                result.errors.append({"line": row.line, "reason": row.error})
+                result.errors.append({"line": row.line, "reason": "invalid_input", "message": row.error})
                 continue
             try:
                 cleaned.append((row.line, _clean(row.fields)))
             except ValueError as exc:
-                result.errors.append({"line": row.line, "reason": str(exc)})
+                result.errors.append({"line": row.line, "reason": "invalid_input", "message": str(exc)})
         hashes = {id_number_hash(values["id_number"]) for _line, values in cleaned}
         existing = {r.id_number_hash: r for r in db.session.scalars(
             select(Resident).where(Resident.id_number_hash.in_(hashes)))} if hashes else {}
@@ -250,7 +256,7 @@ def list_residents(*, town: str | None = None, village: str | None = None, statu
 def get_resident(resident_id: int) -> Resident:
     resident = db.session.get(Resident, resident_id)
     if resident is None:
-        raise NotFound("No such resident.")
+        raise NotFound(_("No such resident."))
     return resident
 
 

@@ -1,5 +1,6 @@
 import marshmallow as ma
 
+from backend.i18n import _
 from backend.settings.defaults import SETTINGS
 
 # A setting's value by its type: integer, fraction (a number from 0 to 1), text (the credit reports' issuer) or
@@ -32,8 +33,8 @@ class SettingsUpdateSchema(ma.Schema):
     @ma.post_load(pass_original=True)
     def keep_all(self, _data, original, **kwargs):
         if not isinstance(original, dict):
-            raise ma.ValidationError("send a JSON object of settings")
+            raise ma.ValidationError(_("send a JSON object of settings"))
         unknown = sorted(set(original) - set(SETTINGS))
         if unknown:
-            raise ma.ValidationError({key: ["unknown setting"] for key in unknown})
+            raise ma.ValidationError({key: [_("unknown setting")] for key in unknown})
         return dict(original)

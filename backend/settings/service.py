@@ -7,6 +7,8 @@ from sqlalchemy import select
 from backend.audit import service as audit
 from backend.data.extensions import db
 from backend.dates.timeutil import utcnow
+from backend.i18n import _
+from backend.i18n.field_messages import translated
 from backend.settings.defaults import SETTINGS
 from backend.settings.models import SettingValue
 from backend.web.access import Principal
@@ -54,7 +56,7 @@ def describe() -> list[dict]:
 
 def _validate(key: str, value):
     if key not in SETTINGS:
-        raise InvalidInput("unknown setting", field=key, reason="unknown_setting")
+        raise InvalidInput(_("unknown setting"), field=key, reason="unknown_setting")
     try:
         loaded = SETTINGS[key].field.deserialize(value)
     except ma.ValidationError as exc:
@@ -68,17 +70,17 @@ def _messages(messages) -> list[str]:
         return [f"{k}: {m}" for k, v in messages.items() for m in _messages(v)]
     if isinstance(messages, list):
         return [m for item in messages for m in _messages(item)]
-    return [str(messages)]
+    return [translated(messages)]
 
 
 def update(actor: Principal, changes: dict) -> list[dict]:
     """Validate every change first, then store them all in one transaction with an audit record each."""
     if not changes:
-        raise InvalidInput("send at least one setting to change", reason="nothing_to_change")
+        raise InvalidInput(_("send at least one setting to change"), reason="nothing_to_change")
     cleaned = {key: _validate(key, value) for key, value in changes.items()}
     if cleaned.get("rewards.min_amount", get("rewards.min_amount")) > cleaned.get(
             "rewards.max_amount", get("rewards.max_amount")):
-        raise InvalidInput("must not exceed rewards.max_amount", field="rewards.min_amount")
+        raise InvalidInput(_("must not exceed rewards.max_amount"), field="rewards.min_amount")
     changed_from = {}
     for key, value in cleaned.items():
         row = db.session.get(SettingValue, key)

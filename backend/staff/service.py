@@ -27,7 +27,8 @@ def _snapshot(staff: StaffMember) -> dict:
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_LENGTH:
-        raise InvalidInput(f"must be at least {MIN_LENGTH} characters", field="password", reason="weak_password")
+        raise InvalidInput(_("must be at least %(length)s characters", length=MIN_LENGTH), field="password",
+                           reason="weak_password")
 
 
 def create_staff(actor: Principal | None, *, username: str, display_name: str, password: str, role: str,
@@ -35,20 +36,20 @@ def create_staff(actor: Principal | None, *, username: str, display_name: str, p
     """Create a staff account; ``actor`` None means the command line (the first admin)."""
     username = username.strip().lower()
     if not USERNAME.match(username):
-        raise InvalidInput("3–64 characters: lower-case letters, digits, '.', '_' or '-'", field="username")
+        raise InvalidInput(_("3–64 characters: lower-case letters, digits, '.', '_' or '-'"), field="username")
     if role not in STAFF_ROLES:
-        raise InvalidInput(f"must be one of {', '.join(STAFF_ROLES)}", field="role")
+        raise InvalidInput(_("must be one of %(choices)s", choices=", ".join(STAFF_ROLES)), field="role")
     if role == DEPARTMENT:
         if not source or not SOURCE.match(source):
-            raise InvalidInput("a department needs its source name (lower-case letters, digits, '-')",
+            raise InvalidInput(_("a department needs its source name (lower-case letters, digits, '-')"),
                                field="source")
     elif source:
-        raise InvalidInput("only department accounts have a source", field="source")
+        raise InvalidInput(_("only department accounts have a source"), field="source")
     _check_password(password)
     for permission in permissions:
         _check_permission(permission)
     if db.session.scalar(select(StaffMember.id).where(StaffMember.username == username)):
-        raise Conflict("This username is taken.", reason="username_taken")
+        raise Conflict(_("This username is taken."), reason="username_taken")
     staff = StaffMember(username=username, display_name=display_name.strip() or username,
                         password_hash=hash_password(password), role=role, source=source, active=True)
     staff.permissions = [StaffPermission(permission=p, granted_by=actor.id if actor else None)
@@ -58,7 +59,7 @@ def create_staff(actor: Principal | None, *, username: str, display_name: str, p
         db.session.flush()
     except IntegrityError as exc:
         db.session.rollback()
-        raise Conflict("This username is taken.", reason="username_taken") from exc
+        raise Conflict(_("This username is taken."), reason="username_taken") from exc
     audit.record(actor, "staff.create", "staff", staff.id, after=_snapshot(staff))
     db.session.commit()
     return staff
@@ -79,7 +80,7 @@ def authenticate(username: str, password: str) -> StaffMember:
     staff = db.session.scalar(select(StaffMember).where(StaffMember.username == username))
     valid = verify_password(staff.password_hash if staff else None, password)
     if not valid or staff is None or not staff.active:
-        raise Unauthenticated("Wrong username or password.", reason="invalid_credentials")
+        raise Unauthenticated(_("Wrong username or password."), reason="invalid_credentials")
     counted.give_back()
     return staff
 
@@ -87,7 +88,7 @@ def authenticate(username: str, password: str) -> StaffMember:
 def get_staff(staff_id: int) -> StaffMember:
     staff = db.session.get(StaffMember, staff_id)
     if staff is None:
-        raise NotFound("No such staff member.")
+        raise NotFound(_("No such staff member."))
     return staff
 
 
@@ -121,11 +122,11 @@ def set_active(actor: Principal, staff_id: int, active: bool) -> StaffMember:
     """Disable (ending every sign-in at once) or re-enable a staff account."""
     staff = get_staff(staff_id)
     if staff.id == actor.id and not active:
-        raise Forbidden("You cannot disable your own account.", reason="self_change")
+        raise Forbidden(_("You cannot disable your own account."), reason="self_change")
     if staff.active == active:
         return staff
     if not active and staff.role == ADMIN and _active_admins() <= 1:
-        raise Conflict("The last active admin cannot be disabled.", reason="last_admin")
+        raise Conflict(_("The last active admin cannot be disabled."), reason="last_admin")
     before = _snapshot(staff)
     staff.active = active
     staff.disabled_at = None if active else utcnow()
@@ -144,8 +145,8 @@ def _active_admins() -> int:
 
 def _check_permission(permission: str) -> None:
     if permission not in PERMISSIONS:
-        raise InvalidInput(f"unknown permission; known: {', '.join(PERMISSIONS)}", field="permission",
-                           reason="unknown_permission")
+        raise InvalidInput(_("unknown permission; known: %(choices)s", choices=", ".join(PERMISSIONS)),
+                           field="permission", reason="unknown_permission")
 
 
 def grant(actor: Principal, staff_id: int, permission: str) -> StaffMember:
@@ -153,7 +154,7 @@ def grant(actor: Principal, staff_id: int, permission: str) -> StaffMember:
     _check_permission(permission)
     staff = get_staff(staff_id)
     if staff.id == actor.id:
-        raise Forbidden("Another admin must change your permissions.", reason="self_change")
+        raise Forbidden(_("Another admin must change your permissions."), reason="self_change")
     if permission in staff.permission_names:
         return staff
     before = _snapshot(staff)
@@ -169,7 +170,7 @@ def revoke(actor: Principal, staff_id: int, permission: str) -> StaffMember:
     _check_permission(permission)
     staff = get_staff(staff_id)
     if staff.id == actor.id:
-        raise Forbidden("Another admin must change your permissions.", reason="self_change")
+        raise Forbidden(_("Another admin must change your permissions."), reason="self_change")
     grant_row = next((g for g in staff.permissions if g.permission == permission), None)
     if grant_row is None:
         return staff
@@ -185,7 +186,7 @@ def principal_from_claims(claims: dict) -> Principal:
     """The live staff principal behind a token: role and permissions as they are now."""
     staff = db.session.get(StaffMember, claims["uid"])
     if staff is None or not staff.active:
-        raise Unauthenticated("This account is disabled.", reason="account_disabled")
+        raise Unauthenticated(_("This account is disabled."), reason="account_disabled")
     return Principal(kind="staff", id=staff.id, roles=frozenset([staff.role]),
                      permissions=frozenset(staff.permission_names), family_id=claims["fam"],
                      source=staff.source, name=staff.username, extra={"display_name": staff.display_name})

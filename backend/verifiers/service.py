@@ -40,28 +40,28 @@ API_KEY_LIMIT = ratelimits.Limit("api-key", "limits.api_key_per_minute", ratelim
 
 class InviteInvalid(NotFound):
     reason = "invite_invalid"
-    message = "This invite code is not valid."
+    message = _("This invite code is not valid.")
 
 
 class InviteUsed(Conflict):
     reason = "invite_used"
-    message = "This invite code was already used."
+    message = _("This invite code was already used.")
 
 
 class InviteExpired(DomainError):
     status = 410
     reason = "invite_expired"
-    message = "This invite code has expired; ask the credit office for a new one."
+    message = _("This invite code has expired; ask the credit office for a new one.")
 
 
 class AlreadyOperator(Conflict):
     reason = "already_operator"
-    message = "This WeChat account already acts for a verifier."
+    message = _("This WeChat account already acts for a verifier.")
 
 
 class VerifierSuspendedConflict(Conflict):
     reason = "verifier_suspended"
-    message = "This verifier is suspended."
+    message = _("This verifier is suspended.")
 
 
 def validate_uscc(value: str) -> str:
@@ -69,7 +69,8 @@ def validate_uscc(value: str) -> str:
     try:
         return uscc_code.validate(value or "")
     except ValidationError as exc:
-        raise InvalidInput(f"not a valid unified social credit code ({exc.message})", field="uscc",
+        raise InvalidInput(_("not a valid unified social credit code (%(problem)s)",
+                             problem=exc.message), field="uscc",
                            reason="invalid_uscc") from exc
 
 
@@ -82,7 +83,7 @@ def _black_listed(uscc: str) -> bool:
 def _town(name: str) -> Town:
     town = db.session.scalar(select(Town).where(Town.name == name))
     if town is None:
-        raise InvalidInput("no such town in the registry", field="town")
+        raise InvalidInput(_("no such town in the registry"), field="town")
     return town
 
 
@@ -98,10 +99,10 @@ def create_verifier(actor: Principal | None, *, name: str, kind: str, uscc: str,
                     address: str) -> Verifier:
     """Register a merchant, bank or organisation with a valid USCC."""
     if kind not in VERIFIER_KINDS:
-        raise InvalidInput(f"must be one of {', '.join(VERIFIER_KINDS)}", field="kind")
+        raise InvalidInput(_("must be one of %(choices)s", choices=", ".join(VERIFIER_KINDS)), field="kind")
     code = validate_uscc(uscc)
     if db.session.scalar(select(Verifier.id).where(Verifier.uscc == code)):
-        raise Conflict("A verifier with this USCC is registered.", reason="uscc_taken")
+        raise Conflict(_("A verifier with this USCC is registered."), reason="uscc_taken")
     verifier = Verifier(name=name.strip(), kind=kind, uscc=code, town=_town(town), address=address.strip(),
                         status="active", black_listed=_black_listed(code))
     db.session.add(verifier)
@@ -109,7 +110,7 @@ def create_verifier(actor: Principal | None, *, name: str, kind: str, uscc: str,
         db.session.flush()
     except IntegrityError as exc:
         db.session.rollback()
-        raise Conflict("A verifier with this USCC is registered.", reason="uscc_taken") from exc
+        raise Conflict(_("A verifier with this USCC is registered."), reason="uscc_taken") from exc
     audit.record(actor, "verifier.create", "verifier", verifier.id, after=_snapshot(verifier))
     db.session.commit()
     return verifier
@@ -118,7 +119,7 @@ def create_verifier(actor: Principal | None, *, name: str, kind: str, uscc: str,
 def get_verifier(verifier_id: int) -> Verifier:
     verifier = db.session.get(Verifier, verifier_id)
     if verifier is None:
-        raise NotFound("No such verifier.", reason="verifier_not_found")
+        raise NotFound(_("No such verifier."), reason="verifier_not_found")
     return verifier
 
 
@@ -241,7 +242,7 @@ def list_operators(verifier_id: int):
 def remove_operator(actor: Principal, verifier_id: int, operator_id: int) -> Operator:
     operator = db.session.get(Operator, operator_id)
     if operator is None or operator.verifier_id != verifier_id:
-        raise NotFound("No such operator of this verifier.", reason="operator_not_found")
+        raise NotFound(_("No such operator of this verifier."), reason="operator_not_found")
     if operator.removed_at is None:
         operator.removed_at = utcnow()
         audit.record(actor, "verifier.operator_removed", "verifier", verifier_id,
@@ -257,7 +258,7 @@ def create_api_key(actor: Principal | None, verifier_id: int, label: str | None 
     """A key for a bank's system: ``cxk_<prefix>_<secret>``, returned once and stored as a hash."""
     verifier = get_verifier(verifier_id)
     if verifier.kind != "bank":
-        raise Conflict("API keys are for bank systems.", reason="api_keys_for_banks_only")
+        raise Conflict(_("API keys are for bank systems."), reason="api_keys_for_banks_only")
     prefix = secrets.token_hex(6)
     key = f"{API_KEY_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     row = ApiKey(verifier_id=verifier.id, prefix=prefix, key_hash=digest_secret(key), label=label,
@@ -278,7 +279,7 @@ def list_api_keys(verifier_id: int):
 def revoke_api_key(actor: Principal, verifier_id: int, key_id: int) -> ApiKey:
     row = db.session.get(ApiKey, key_id)
     if row is None or row.verifier_id != verifier_id:
-        raise NotFound("No such API key of this verifier.", reason="api_key_not_found")
+        raise NotFound(_("No such API key of this verifier."), reason="api_key_not_found")
     if row.revoked_at is None:
         row.revoked_at = utcnow()
         audit.record(actor, "verifier.api_key_revoked", "verifier", verifier_id,
@@ -321,12 +322,12 @@ def api_key_works(key: str) -> bool:
 def _api_key_row(key: str) -> ApiKey:
     parts = (key or "").split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
-        raise Unauthenticated("This API key is not valid.", reason="api_key_invalid")
+        raise Unauthenticated(_("This API key is not valid."), reason="api_key_invalid")
     row = db.session.scalar(select(ApiKey).options(joinedload(ApiKey.verifier)).where(ApiKey.prefix == parts[1]))
     if row is None or not secrets.compare_digest(row.key_hash, digest_secret(key)):
-        raise Unauthenticated("This API key is not valid.", reason="api_key_invalid")
+        raise Unauthenticated(_("This API key is not valid."), reason="api_key_invalid")
     if row.revoked_at is not None:
-        raise Unauthenticated("This API key was revoked.", reason="api_key_revoked")
+        raise Unauthenticated(_("This API key was revoked."), reason="api_key_revoked")
     return row
 
 
@@ -358,7 +359,7 @@ def roles_of_membership(operator: Operator | None) -> tuple[frozenset, frozenset
 
 def _check_period(valid_from: datetime, valid_to: datetime) -> None:
     if valid_to <= valid_from:
-        raise InvalidInput("must be after valid_from", field="valid_to")
+        raise InvalidInput(_("must be after valid_from"), field="valid_to")
 
 
 def create_offer(actor: Principal | None, verifier_id: int, **fields) -> Offer:
@@ -382,7 +383,7 @@ def own_offer(verifier_id: int, offer_id: int) -> Offer:
     """One of the verifier's own offers; another verifier's offer is 404, as if it did not exist."""
     offer = db.session.get(Offer, offer_id)
     if offer is None or offer.verifier_id != verifier_id or offer.withdrawn:
-        raise NotFound("No such offer.", reason="offer_not_found")
+        raise NotFound(_("No such offer."), reason="offer_not_found")
     return offer
 
 

@@ -11,6 +11,7 @@ from functools import wraps
 
 from flask import current_app, has_request_context, request
 
+from backend.i18n import _
 from backend.web import ratelimits
 from backend.web.errors import Forbidden, Unauthenticated
 
@@ -115,14 +116,14 @@ def authenticate() -> Principal | None:
         loader = _principal_loaders.get(API_KEY)
         request.environ[_PRINCIPAL] = loader(api_key) if api_key and loader else None
         return request.environ[_PRINCIPAL]
-    scheme, _, token = header.partition(" ")
+    scheme, _space, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthenticated("Send the access token as 'Authorization: Bearer <token>'.",
+        raise Unauthenticated(_("Send the access token as 'Authorization: Bearer <token>'."),
                               reason="token_invalid")
     claims = _token_checker[0](token.strip())
     loader = _principal_loaders.get(claims.get("knd"))
     if loader is None:
-        raise Unauthenticated("This token is not valid.", reason="token_invalid")
+        raise Unauthenticated(_("This token is not valid."), reason="token_invalid")
     request.environ[_PRINCIPAL] = loader(claims)
     return request.environ[_PRINCIPAL]
 
@@ -157,10 +158,11 @@ def check(rule: AccessRule) -> Principal | None:
         raise Unauthenticated()
     if not principal.roles.intersection(rule.roles):
         if principal.suspended_roles.intersection(rule.roles):
-            raise Forbidden("This verifier is suspended; ask the credit office.", reason="verifier_suspended")
+            raise Forbidden(_("This verifier is suspended; ask the credit office."), reason="verifier_suspended")
         raise Forbidden(reason="role_not_allowed")
     if rule.permission and rule.permission not in principal.permissions:
-        raise Forbidden(f"This needs the permission {rule.permission}.", reason="permission_required")
+        raise Forbidden(_("This needs the permission %(permission)s.", permission=rule.permission),
+                        reason="permission_required")
     return principal
 
 

@@ -9,10 +9,13 @@ from flask import request
 from werkzeug.exceptions import MethodNotAllowed
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
+from backend import i18n
 from backend.data.types import MAX_DB_INTEGER
+from backend.i18n import _
+from backend.i18n.field_messages import translated_errors
 from backend.web import bodies, openapi
 from backend.web.access import SIGNED_IN_ROLES, VERIFIER_SYSTEM, AccessRule, guarded
-from backend.web.errors import DomainError, default_reason
+from backend.web.errors import DEFAULT_MESSAGES, DomainError, default_reason
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,8 @@ class Api(flask_smorest.Api):
     ERROR_SCHEMA = ErrorSchema
 
     def init_app(self, app, *, spec_kwargs=None):
+        if "babel" not in app.extensions:
+            i18n.init_app(app)  # error messages are translated; an app of the API alone needs the languages too
         app.url_map.converters["int"] = DatabaseIntegerConverter
         app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
         app.config["MAX_CONTENT_LENGTH"] = bodies.DEFAULT_LIMIT
@@ -70,7 +75,10 @@ class Api(flask_smorest.Api):
     def handle_domain_error(self, error: DomainError):
         if error.status >= 500:
             log.error("domain error %s on %s %s", error.reason, request.method, request.path)
-        return error.body(), error.status, error.headers
+        body = error.body()
+        if body.get("errors"):
+            body["errors"] = translated_errors(body["errors"])
+        return body, error.status, error.headers
 
     def handle_http_exception(self, error):
         payload, code, headers = super().handle_http_exception(error)
@@ -78,13 +86,14 @@ class Api(flask_smorest.Api):
             headers = {**(headers or {}), "Allow": ", ".join(sorted(error.valid_methods))}
         data = getattr(error, "data", None) or {}
         payload["reason"] = data.get("reason") or getattr(error, "reason", None) or default_reason(code)
+        if payload.get("errors"):
+            payload["errors"] = translated_errors(payload["errors"])
         if "message" not in payload:
             if code == 422 and payload.get("errors"):
-                payload["message"] = "Some fields are not valid: " + ", ".join(_field_names(payload["errors"]))
-            elif code >= 500:
-                payload["message"] = "Something went wrong on our side; it has been logged."
+                payload["message"] = _("Some fields are not valid: %(fields)s",
+                                       fields=", ".join(_field_names(payload["errors"])))
             else:
-                payload["message"] = error.description or error.name
+                payload["message"] = DEFAULT_MESSAGES.get(code) or error.description or error.name
         if code == 429:
             retry = getattr(error, "retry_after", None)
             limit = getattr(error, "limit", None)

@@ -104,7 +104,7 @@ def _encodable(text: str) -> bool:
     return True
 
 
-NOT_UNICODE = "is not valid Unicode text (it holds a lone surrogate)"
+NOT_UNICODE = _("is not valid Unicode text (it holds a lone surrogate)")
 
 
 def refuse_undecodable(data, location: str = "json") -> None:
@@ -117,7 +117,7 @@ def refuse_undecodable(data, location: str = "json") -> None:
         node = errors
         for part in path[:-1]:
             node = node.setdefault(part, {})
-        node[path[-1] if path else "_schema"] = [str(_(NOT_UNICODE))]
+        node[path[-1] if path else "_schema"] = [str(NOT_UNICODE)]
     names = ", ".join(".".join(str(part) for part in path) or "body" for path in paths)
     raise InvalidInput(_("Some fields are not valid: %(fields)s", fields=names), errors={location: errors})
 

@@ -5,6 +5,8 @@ Services raise these; ``backend.web.api.Api`` maps them to the JSON error body i
 
 from http import HTTPStatus
 
+from backend.i18n import _
+
 # The reason given when an error carries none of its own, by HTTP status.
 DEFAULT_REASONS = {
     400: "bad_request",
@@ -23,6 +25,25 @@ DEFAULT_REASONS = {
 }
 
 
+# The message of an HTTP error raised without one of ours (an unknown URL, a method not allowed, a body
+# webargs cannot read), instead of werkzeug's English description.
+DEFAULT_MESSAGES = {
+    400: _("The request cannot be read."),
+    401: _("Sign in first."),
+    403: _("Your account may not do this."),
+    404: _("Not found."),
+    405: _("This method is not allowed here."),
+    409: _("This conflicts with what is already recorded."),
+    410: _("This is no longer available."),
+    413: _("The request body is too large."),
+    415: _("This content type is not accepted here."),
+    422: _("Some fields are not valid."),
+    429: _("Too many requests; try again later."),
+    500: _("Something went wrong on our side; it has been logged."),
+    503: _("The service is unavailable for a moment; try again shortly."),
+}
+
+
 def default_reason(status: int) -> str:
     return DEFAULT_REASONS.get(status, HTTPStatus(status).phrase.lower().replace(" ", "_").replace("-", "_"))
 
@@ -32,7 +53,7 @@ class DomainError(Exception):
 
     status = 400
     reason = "bad_request"
-    message = "The request cannot be carried out."
+    message = _("The request cannot be carried out.")
 
     def __init__(self, message: str | None = None, *, reason: str | None = None,
                  errors: dict | None = None, headers: dict | None = None, **details):
@@ -60,7 +81,7 @@ class DomainError(Exception):
 class InvalidInput(DomainError):
     status = 422
     reason = "invalid_input"
-    message = "Some fields are not valid."
+    message = _("Some fields are not valid.")
 
     def __init__(self, message: str | None = None, *, field: str | None = None, **kwargs):
         if field and message:
@@ -72,37 +93,37 @@ class InvalidInput(DomainError):
 class Unauthenticated(DomainError):
     status = 401
     reason = "unauthenticated"
-    message = "Sign in first."
+    message = _("Sign in first.")
 
 
 class Forbidden(DomainError):
     status = 403
     reason = "forbidden"
-    message = "Your account may not do this."
+    message = _("Your account may not do this.")
 
 
 class NotFound(DomainError):
     status = 404
     reason = "not_found"
-    message = "Not found."
+    message = _("Not found.")
 
 
 class Conflict(DomainError):
     status = 409
     reason = "conflict"
-    message = "This conflicts with what is already recorded."
+    message = _("This conflicts with what is already recorded.")
 
 
 class UnsupportedMediaType(DomainError):
     status = 415
     reason = "unsupported_media_type"
-    message = "This content type is not accepted here."
+    message = _("This content type is not accepted here.")
 
 
 class RateLimited(DomainError):
     status = 429
     reason = "rate_limited"
-    message = "Too many requests; try again later."
+    message = _("Too many requests; try again later.")
 
     def __init__(self, message: str | None = None, *, retry_after: int = 60, **kwargs):
         kwargs.setdefault("headers", {"Retry-After": str(max(1, int(retry_after)))})

@@ -6,6 +6,7 @@ from datetime import timedelta, timezone
 import marshmallow as ma
 
 from backend.dates.timeutil import as_local
+from backend.i18n import _
 
 # Before 1901 the zone database gives Shanghai its local mean time, +08:05:43, an offset RFC 3339
 # cannot write; such times are shown at the standard offset instead.
@@ -41,7 +42,7 @@ class Text(ma.fields.String):
     def _deserialize(self, value, attr, data, **kwargs):
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if not text:
-            raise ma.ValidationError("must not be blank")
+            raise ma.ValidationError(_("must not be blank"))
         return text
 
 
@@ -55,7 +56,7 @@ class StrictSchema(ma.Schema):
     def refuse_nul(self, data, **kwargs):
         """No text of ours holds a NUL character, and PostgreSQL refuses to even compare one: a 422."""
         if isinstance(data, Mapping):
-            invalid = {name: ["must not contain NUL characters"]
+            invalid = {name: [_("must not contain NUL characters")]
                        for name, value in data.items() if _has_nul(value)}
             if invalid:
                 raise ma.ValidationError(invalid)
@@ -102,7 +103,7 @@ class IdNumber(ma.fields.String):
         try:
             return validate_id_number(text)
         except InvalidIdNumber as exc:
-            raise ma.ValidationError(f"not a valid ID number: {exc}") from exc
+            raise ma.ValidationError(_("not a valid ID number: %(problem)s", problem=str(exc))) from exc
 
 
 class MaskedResidentSchema(ma.Schema):

@@ -11,6 +11,7 @@ import secrets
 from collections import deque
 from collections.abc import Mapping
 
+from backend.wechat import keywords
 from backend.wechat.client import SendResult, TextVerdict, WeChatSession
 from backend.wechat.errors import PhoneCodeInvalid, WeChatCodeInvalid
 
@@ -63,7 +64,12 @@ class DevelopmentExchanger:
 
     def send_subscribe_message(self, openid: str, template_id: str, data: Mapping,
                                page: str | None = None) -> SendResult:
-        """Keep the message in ``sent`` instead of sending it; always ``sent``."""
+        """Keep the message in ``sent`` instead of sending it: ``sent``, unless its data breaks WeChat's
+        keyword rules, refused then as WeChat does (47003)."""
+        problems = keywords.problems(data)
+        if problems:
+            log.warning("development exchanger: subscribe message %s refused: %s", template_id, "; ".join(problems))
+            return SendResult("failed", keywords.ARGUMENT_INVALID, "argument invalid! " + "; ".join(problems))
         self.sent.append({"openid": openid, "template_id": template_id, "data": dict(data), "page": page})
         log.info("development exchanger: subscribe message %s kept, not sent", template_id)
         return SendResult("sent", 0, "ok")

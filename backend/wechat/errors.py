@@ -4,6 +4,7 @@ Messages are fixed sentences: WeChat's own ``errmsg`` and anything from the requ
 token) stay out of them, because the message is sent to the client. ``errcode`` is kept for logs.
 """
 
+from backend.i18n import _
 from backend.web.errors import DomainError
 
 
@@ -12,7 +13,7 @@ class WeChatError(DomainError):
 
     status = 502
     reason = "wechat_error"
-    message = "WeChat refused the request; please try again later."
+    message = _("WeChat refused the request; please try again later.")
 
     def __init__(self, message: str | None = None, *, errcode: int | None = None, **kwargs):
         super().__init__(message, **kwargs)
@@ -24,7 +25,7 @@ class WeChatCodeInvalid(WeChatError):
 
     status = 401
     reason = "wechat_code_invalid"
-    message = "The WeChat login code is invalid or expired; call wx.login again."
+    message = _("The WeChat login code is invalid or expired; call wx.login again.")
 
 
 class WeChatRateLimited(WeChatError):
@@ -32,7 +33,7 @@ class WeChatRateLimited(WeChatError):
 
     status = 429
     reason = "wechat_rate_limited"
-    message = "Too many WeChat sign-ins in a short time; try again in a minute."
+    message = _("Too many WeChat sign-ins in a short time; try again in a minute.")
 
     def __init__(self, message: str | None = None, *, retry_after: int = 60, **kwargs):
         kwargs.setdefault("headers", {"Retry-After": str(max(1, int(retry_after)))})
@@ -44,7 +45,7 @@ class WeChatHighRiskUser(WeChatError):
 
     status = 403
     reason = "wechat_high_risk_user"
-    message = "WeChat does not allow this account to sign in at present."
+    message = _("WeChat does not allow this account to sign in at present.")
 
 
 class WeChatBusy(WeChatError):
@@ -52,7 +53,7 @@ class WeChatBusy(WeChatError):
 
     status = 503
     reason = "wechat_busy"
-    message = "WeChat is busy; try again shortly."
+    message = _("WeChat is busy; try again shortly.")
 
 
 class WeChatUnavailable(WeChatError):
@@ -60,7 +61,7 @@ class WeChatUnavailable(WeChatError):
 
     status = 503
     reason = "wechat_unavailable"
-    message = "WeChat cannot be reached at the moment; try again shortly."
+    message = _("WeChat cannot be reached at the moment; try again shortly.")
 
 
 class PhoneCodeInvalid(WeChatError):
@@ -68,4 +69,4 @@ class PhoneCodeInvalid(WeChatError):
 
     status = 422
     reason = "phone_code_invalid"
-    message = "The phone number code is invalid or expired; ask for the phone number again."
+    message = _("The phone number code is invalid or expired; ask for the phone number again.")

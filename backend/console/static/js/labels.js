@@ -30,6 +30,7 @@ export const SETTINGS = {
   "credit.base_points": "基础分（每个账户的起始分）",
   "auth.refresh_grace_seconds": "刷新令牌宽限期（秒）",
   "credit_code.ttl_seconds": "信用码有效期（秒）",
+  "claims.show_minutes": "扫码领取优惠：出示页面时长（分钟）",
   "verifiers.invite_ttl_days": "核验员邀请码有效期（天）",
   "uploads.max_bytes": "单个上传文件上限（字节）",
   "reports.duplicate_window_days": "重复举报合并窗口（天）",
@@ -45,6 +46,10 @@ export const SETTINGS = {
   "ratings.household_top_stars": "信用户：至少一位成员达到星级",
   "ratings.village_share": "信用村：信用户占比",
   "ratings.town_share": "信用镇：信用村占比",
+  "monitoring.penalty_rise_share": "预警：某镇扣分事件环比增长超过此比例",
+  "monitoring.penalty_rise_from_zero": "预警：上月无扣分时，某镇扣分事件达到此数",
+  "monitoring.overdue_reviews_at": "预警：某镇月末逾期审核达到此数",
+  "monitoring.overdue_commitments_at": "预警：某镇月末逾期政务承诺达到此数",
   "credit_reports.validity_days": "信用报告有效期（天）",
   "credit_reports.issuer": "信用报告出具单位",
   "calendar.overrides": "工作日调整（节假日日历未覆盖的年份）",
@@ -66,6 +71,7 @@ export const SETTINGS = {
 export const AUDIT_OBJECTS = {
   staff: "工作人员", setting: "设置项", rubric_item: "评定标准项目", star_levels: "星级", residents: "户籍",
   resident: "居民", credit_event: "信用记录", credit_events: "信用记录", verifier: "核验方", offer: "优惠",
+  report: "举报", report_reward: "举报奖励", report_category: "举报类别",
 };
 
 export const AUDIT_ACTIONS = {
@@ -79,7 +85,28 @@ export const AUDIT_ACTIONS = {
   "verifier.operator_joined": "核验员加入", "verifier.operator_removed": "移除核验员",
   "verifier.api_key_created": "创建 API 密钥", "verifier.api_key_revoked": "吊销 API 密钥",
   "offer.create": "发布优惠", "offer.update": "修改优惠", "offer.withdraw": "撤下优惠",
+  "report.assign": "分派举报", "report.acknowledge": "受理举报", "report.extend": "举报延期",
+  "report.forward": "转交部门核查", "report.question": "向举报人提问", "report.finding": "部门核查答复",
+  "report.decide": "举报处理决定", "report.view_reporter": "查看举报人身份", "reward.view_payee": "查看奖励领取人",
+  "reward.paid": "登记奖励发放", "reward.claim_lookup": "匿名举报领奖查询", "report.penalty_voided": "举报扣分被撤销",
+  "report_category.create": "新增举报类别", "report_category.update": "修改举报类别",
 };
+
+export const REPORT_STATUSES = { submitted: "待受理", acknowledged: "办理中", decided: "已办结" };
+export const REPORT_OUTCOMES = { substantiated: "属实", unsubstantiated: "不属实", malicious: "恶意举报" };
+export const SUBJECT_TYPES = { person: "个人", enterprise: "企业" };
+export const SCREENINGS = { pass: "通过", review: "需人工复核", unavailable: "未能检测" };
+export const FINDINGS = { confirmed: "核查属实", not_confirmed: "核查不属实" };
+export const FORWARD_STATUSES = { pending: "待核查", answered: "已答复", withdrawn: "已撤回" };
+export const LATE_STEPS = { acknowledge: "受理逾期", decide: "办结逾期", finding: "核查逾期" };
+export const REPORT_STEPS = {
+  filed: "提交举报", acknowledged: "受理", assigned: "分派", extended: "延期", forwarded: "转交部门核查",
+  finding: "部门答复", question: "向举报人提问", answer: "举报人答复", decided: "作出决定", reward_paid: "奖励已发放",
+  reward_cancelled: "奖励已取消",
+};
+export const REWARD_STATUSES = { approved: "待发放", paid: "已发放", cancelled: "已取消" };
+export const PAY_METHODS = { cash: "现金", bank_transfer: "银行转账", wechat_pay: "微信支付", alipay: "支付宝", other: "其他" };
+export const RESIDENT_STATUSES = { active: "在册", moved: "迁出", deceased: "死亡" };
 
 export function label(names, code) {
   if (code === null || code === undefined || code === "") return "";

@@ -4,6 +4,10 @@
 import { pending } from "./pending.js";
 import home from "./home.js";
 import registryImport from "./registry-import.js";
+import disclosuresImport from "./disclosures-import.js";
+import reportQueue from "./report-queue.js";
+import rewards from "./rewards.js";
+import departmentReports from "./department-reports.js";
 import eventsImport from "./events-import.js";
 import rubric from "./rubric.js";
 import starLevels from "./star-levels.js";
@@ -20,20 +24,16 @@ export const GROUPS = ["工作台", "审核", "部门工作", "数据导入", "�
 
 export const screens = [
   home,
-  pending({ path: "queues/reports", title: "举报审核", group: "审核", roles: OFFICE,
-    description: "有奖举报的受理、分派、办理期限与逾期标记，以及带评定标准项目的处理决定。" }),
+  reportQueue,
   pending({ path: "queues/repairs", title: "信用修复", group: "审核", roles: OFFICE,
     description: "信用修复申请的办理期限、材料与决定。" }),
   pending({ path: "queues/objections", title: "异议处理", group: "审核", roles: OFFICE,
     description: "居民对信用记录提出的异议、办理期限与决定。" }),
-  pending({ path: "rewards", title: "奖励发放", group: "审核", roles: OFFICE,
-    description: "待发放的举报奖励；登记发放需要“登记举报奖励发放”权限。" }),
-  pending({ path: "department/reports", title: "转办举报", group: "部门工作", roles: ["department"],
-    description: "信用办转交本部门核查的举报，以及核查结论的填报。" }),
+  rewards,
+  departmentReports,
   eventsImport,
   registryImport,
-  pending({ path: "imports/disclosures", title: "公示信息导入", group: "数据导入", roles: ["admin", "department"],
-    description: "行政许可、行政处罚等公示信息的批量导入。" }),
+  disclosuresImport,
   pending({ path: "monitoring", title: "指标监测", group: "监测", roles: ADMIN,
     description: "每月指标（各镇街星级分布、逐月趋势）与预警，以及月度数据的发布。" }),
   rubric,

@@ -14,8 +14,8 @@
 // textarea, json (a textarea whose text is parsed as JSON), file, datetime (China time → ISO with +08:00).
 // Field options: required, hint, value, options [{value, label}], empty (text of a select's empty choice),
 // nullable (empty sends null rather than being left out), min, max, step, autocomplete, wide (full row),
-// accept (file types), rows, parse (turns a non-empty value into what the API takes: a select of "true" and
-// "false" into booleans, of "1"…"4" into numbers).
+// accept (file types), multiple (a file field's several files, as an array), rows, parse (turns a non-empty
+// value into what the API takes: a select of "true" and "false" into booleans, of "1"…"4" into numbers).
 
 import { ApiError } from "../http.js";
 import { h, uid, announce } from "./dom.js";
@@ -50,7 +50,7 @@ function control(field, id, describedBy) {
     case "datetime":
       return h("input", { ...common, type: "datetime-local" });
     case "file":
-      return h("input", { ...common, type: "file", accept: field.accept });
+      return h("input", { ...common, type: "file", accept: field.accept, multiple: field.multiple });
     case "password":
       return h("input", { ...common, type: "password", autocomplete: field.autocomplete || "new-password" });
     default:
@@ -114,7 +114,8 @@ function readRaw(field, input) {
       }
     }
     case "file":
-      return input.files && input.files.length ? input.files[0] : null;
+      if (!input.files || !input.files.length) return null;
+      return field.multiple ? [...input.files] : input.files[0];
     case "datetime":
       return shanghaiIso(input.value);
     case "password":
