@@ -4,14 +4,30 @@ beside them the raw COPY of the same rows into a bare table (no indexes, no chec
 reference on this machine. Each run starts from a fresh copy of ``chengxin_bench`` (10 thousand events
 in the ledger); the copy of the last run is kept as ``chengxin_bench_1m`` for the look-up benchmark.
 
-    .venv/bin/python -m bench.import_events [--runs 3]
+    .venv/bin/python -m bench.import_events [--runs 3] [--settings both|default|production]
+
+With ``--settings production`` (and by default side by side with the server as it is) the runs have the
+server settings bench/README.md recommends for production (``bench.common.PRODUCTION_SETTINGS``: WAL size
+and checkpoint distance, applied with ALTER SYSTEM and a reload, reset afterwards). Every run checks that
+the second import of the file adds nothing.
 """
 
 import argparse
+from pathlib import Path
 
 import psycopg
 
-from bench.common import DATABASE, Stopwatch, create_database, database_url, make_app, median, release, save
+from bench.common import (
+    DATABASE,
+    Stopwatch,
+    create_database,
+    database_url,
+    make_app,
+    median,
+    production_settings,
+    release,
+    save,
+)
 from bench.prepare import EVENTS_FILE
 
 COPY = "chengxin_bench_1m"
@@ -52,34 +68,48 @@ def raw_copy() -> float:
     return watch.seconds
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    runs = []
-    for _run in range(args.runs):
+def one_run(tuned: bool) -> dict:
+    with production_settings(apply=tuned) as settings:
         create_database(COPY, template=DATABASE)
         app = make_app(COPY)
         client, headers = app.test_client(), admin_headers(app)
+        load = loadavg()
         first, first_answer = import_file(client, headers)
         again, again_answer = import_file(client, headers)
         release(app)
         copy_seconds = raw_copy()
-        runs.append({"first_seconds": round(first, 2), "first_per_second": round(first_answer["rows"] / first),
-                     "first": first_answer, "again_seconds": round(again, 2),
-                     "again_per_second": round(again_answer["rows"] / again), "again": again_answer,
-                     "raw_copy_seconds": round(copy_seconds, 2),
-                     "raw_copy_per_second": round(first_answer["rows"] / copy_seconds)})
-        print(runs[-1], flush=True)
-    save("import_events", {
-        "runs": runs,
-        "median_first_seconds": median([r["first_seconds"] for r in runs]),
-        "median_first_per_second": median([r["first_per_second"] for r in runs]),
-        "median_again_seconds": median([r["again_seconds"] for r in runs]),
-        "median_again_per_second": median([r["again_per_second"] for r in runs]),
-        "median_raw_copy_seconds": median([r["raw_copy_seconds"] for r in runs]),
-        "median_raw_copy_per_second": median([r["raw_copy_per_second"] for r in runs]),
-    })
+    assert again_answer["created"] == 0 and again_answer["unchanged"] == first_answer["created"] + first_answer[
+        "unchanged"], again_answer  # the second import is a no-op
+    return {"settings": settings, "load_average": load,
+            "first_seconds": round(first, 2), "first_per_second": round(first_answer["rows"] / first),
+            "first": first_answer, "again_seconds": round(again, 2),
+            "again_per_second": round(again_answer["rows"] / again), "again": again_answer,
+            "raw_copy_seconds": round(copy_seconds, 2),
+            "raw_copy_per_second": round(first_answer["rows"] / copy_seconds)}
+
+
+def loadavg() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--settings", choices=("both", "default", "production"), default="both",
+                        help="the server as it is, with bench.common.PRODUCTION_SETTINGS, or both side by side")
+    args = parser.parse_args()
+    kinds = {"both": ("default", "production"), "default": ("default",), "production": ("production",)}[args.settings]
+    runs = {kind: [] for kind in kinds}
+    for _run in range(args.runs):
+        for kind in kinds:  # side by side: each run measures every kind in turn
+            runs[kind].append(one_run(tuned=kind == "production"))
+            print(kind, runs[kind][-1], flush=True)
+    figures = {}
+    for kind, measured in runs.items():
+        figures[kind] = {"runs": measured, **{f"median_{name}": median([r[name] for r in measured]) for name in (
+            "first_seconds", "first_per_second", "again_seconds", "again_per_second", "raw_copy_seconds",
+            "raw_copy_per_second")}}
+    save("import_events", figures)
 
 
 if __name__ == "__main__":

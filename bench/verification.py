@@ -1,7 +1,10 @@
 """Credit-code verification throughput under gunicorn (2 workers) on PostgreSQL + Redis, against
-GET /api/v1/health in the same run (issue: verification ÷ health throughput).
+GET /api/v1/health in the same run, for each worker class asked for, side by side.
 
-    .venv/bin/python -m bench.verification [--residents 100000] [--runs 3] [--seconds 12]
+    .venv/bin/python -m bench.verification [--residents 100000] [--runs 3] [--seconds 12] [--configs sync,gthread:4]
+
+Every run starts its own gunicorn on a free port, checks before and after each measurement that the server
+answering is that one, and refuses to report a run with any answer that is not 2xx (bench/server.py).
 
 Needs PostgreSQL and Redis on 127.0.0.1 and `wrk` (Debian package). Creates and drops its own database
 (chengxin_bench_codes) and Redis key prefix; starts and stops its own gunicorn.
@@ -11,26 +14,20 @@ import argparse
 import base64
 import json
 import os
-import re
 import secrets
-import signal
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
 
 from bench.common import REDIS_URL, create_database, database_url, drop_database, forget_redis_keys, save
+from bench.server import BenchmarkRefused, Gunicorn, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
-DATABASE = "chengxin_bench_codes"
-PORT = int(os.environ.get("BENCH_PORT", "5077"))
-THREADS, CONNECTIONS = 2, 8
+DATABASE = os.environ.get("BENCH_CODES_DATABASE", "chengxin_bench_codes")
 
 
 def key() -> str:
@@ -55,8 +52,8 @@ def environment() -> dict:
 
 
 
-def prepare(env: dict, residents: int, tokens_per_run: int, runs: int, tokens_dir: Path) -> dict:
-    """Migrate, load residents, a verifier with an operator and a bank key, and issue the codes."""
+def prepare(env: dict, residents: int) -> dict:
+    """Migrate, load residents, a verifier with an operator and a bank key; the app, to sign codes with."""
     os.environ.update(env)
     from flask_migrate import upgrade
     from stdnum.cn import uscc
@@ -64,10 +61,8 @@ def prepare(env: dict, residents: int, tokens_per_run: int, runs: int, tokens_di
     from backend import create_app
     from backend.accounts.models import WeChatAccount
     from backend.auth import service as auth
-    from backend.codes import service as codes
     from backend.data.extensions import db
     from backend.demo.synthetic import synthesize
-    from backend.residents.models import Resident
     from backend.settings import service as settings
     from backend.settings.defaults import LIMIT_MAX
     from backend.verifiers import service as verifiers
@@ -93,22 +88,51 @@ def prepare(env: dict, residents: int, tokens_per_run: int, runs: int, tokens_di
         verifiers.redeem_invite(account.id, code)
         access = auth.sign_in("wechat", account.id).access_token
         api_key, _row = verifiers.create_api_key(system, bank.id, "bench")
-        ids = list(db.session.scalars(sa.select(Resident.id).where(Resident.status == "active").order_by(Resident.id)))
-        files = []
-        started = time.perf_counter()
-        for run in range(runs * 2):
-            path = tokens_dir / f"tokens-{run}.txt"
-            with path.open("w") as handle:
-                for i in range(tokens_per_run):
-                    resident = db.session.get(Resident, ids[(run * tokens_per_run + i) * 7919 % len(ids)])
-                    handle.write(codes.issue(resident, "basic").token + "\n")
-                    if i % 500 == 0:
-                        db.session.expunge_all()
-            files.append(path)
-        print(f"issued {runs * 2 * tokens_per_run} codes in {time.perf_counter() - started:.1f} s", flush=True)
         db.session.remove()
         db.engine.dispose()
-    return {"bearer": f"Bearer {access}", "api_key": api_key, "token_files": files}
+    return {"bearer": f"Bearer {access}", "api_key": api_key, "app": app}
+
+
+def issue_codes(app, files: int, per_file: int, tokens_dir: Path) -> list[Path]:
+    """``files`` files of ``per_file`` fresh basic codes each, for residents spread over the registry: the
+    codes ``codes.issue`` makes (same claims, key and subject sealing), signed here in a loop so that
+    hundreds of thousands take seconds rather than a database round trip each. Signed just before each
+    measurement, so none expires during a long run."""
+    with app.app_context():
+        return _issue_codes(files, per_file, tokens_dir)
+
+
+def _issue_codes(files: int, per_file: int, tokens_dir: Path) -> list[Path]:
+    import jwt
+
+    from backend.codes import keys
+    from backend.codes import service as codes
+    from backend.credit.models import CreditAccount
+    from backend.data.extensions import db
+    from backend.dates.timeutil import utcnow
+    from backend.residents.models import Resident
+    from backend.settings import service as settings
+
+    stars = dict(db.session.execute(sa.select(Resident.id, CreditAccount.stars).join(
+        CreditAccount, CreditAccount.resident_id == Resident.id).where(Resident.status == "active")
+        .order_by(Resident.id)).all())
+    ids = list(stars)
+    kid, signer = keys.active_signer()
+    now = utcnow().replace(microsecond=0)
+    expires = now + timedelta(seconds=settings.get("credit_code.ttl_seconds"))
+    paths = []
+    for number in range(files):
+        path = tokens_dir / f"tokens-{secrets.token_hex(4)}.txt"
+        with path.open("w") as handle:
+            for i in range(per_file):
+                resident = ids[(number * per_file + i) * 7919 % len(ids)]
+                claims = {"iss": codes.ISSUER, "sub": codes.seal_subject(resident), "scope": "basic",
+                          "stars": stars[resident], "iat": int(now.timestamp()), "exp": int(expires.timestamp()),
+                          "jti": secrets.token_urlsafe(16)}
+                handle.write(jwt.encode(claims, signer, algorithm=keys.ALGORITHM,
+                                        headers={"kid": kid, "typ": keys.CODE_TYP}) + "\n")
+        paths.append(path)
+    return paths
 
 
 def _admin():
@@ -117,78 +141,93 @@ def _admin():
     return Principal(kind="system", id=0, roles=frozenset({"admin"}), name="bench")
 
 
-def start_server(env: dict) -> subprocess.Popen:
-    server = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-        [str(VENV_BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{PORT}", "--log-level", "warning", "wsgi:app"],
-        cwd=ROOT, env=env)
-    for _ in range(100):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/v1/health", timeout=1)  # noqa: S310 - loopback
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("gunicorn did not come up")
+def loadavg() -> float:
+    return float(Path("/proc/loadavg").read_text().split()[0])
 
 
-def wrk(url: str, seconds: int, extra_env: dict | None = None, script: str | None = None) -> dict:
-    command = ["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
-    if script:
-        command += ["-s", script]
-    output = subprocess.run(command + [url], capture_output=True, text=True, check=True,  # noqa: S603 - wrk, loopback
-                            env={**os.environ, **(extra_env or {}), "WRK_THREADS": str(THREADS)}).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
+def configurations(text: str, baseline: Path | None) -> list[tuple[str, str, int]]:
+    """``baseline/sync,sync,gthread:4`` → [("baseline", "sync", 1), ("", "sync", 1), ("", "gthread", 4)]:
+    worker class and threads, of the code in the tree given by ``--baseline`` or of this one."""
+    result = []
+    for item in text.split(","):
+        tree, _, worker = item.rpartition("/")
+        if tree and (tree != "baseline" or baseline is None):
+            raise SystemExit(f"{item}: only baseline/… with --baseline")
+        kind, _, threads = worker.partition(":")
+        result.append((tree, kind, int(threads or 1)))
+    return result
 
-    def percentile(p):
-        match = re.search(rf"\s{p}%\s+([\d.]+)(us|ms|s)", output)
-        value, unit = float(match.group(1)), match.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
-    return {"rps": rps, "p50_ms": percentile(50), "p99_ms": percentile(99),
-            "non_2xx": int(non_2xx.group(1)) if non_2xx else 0}
+def _name(tree: str, kind: str, threads: int) -> str:
+    return f"{tree + '/' if tree else ''}{kind}:{threads}"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--residents", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--tokens", type=int, default=20_000, help="codes per verification run")
+    parser.add_argument("--seconds", type=int, default=12)
+    parser.add_argument("--tokens", type=int, default=15_000, help="codes per verification measurement")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--configs", default="sync,gthread:4",
+                        help="gunicorn worker classes to measure side by side, e.g. baseline/sync,sync,gthread:4")
+    parser.add_argument("--baseline", type=Path,
+                        help="another checkout (e.g. `git archive main`) to measure beside this one; needs bench/")
     args = parser.parse_args()
+    configs = configurations(args.configs, args.baseline)
 
     env = environment()
     create_database(DATABASE)
-    server = None
+    results = {_name(*config): {"health": [], "operator": [], "api_key": []} for config in configs}
+    loads, refused = [], {}
     try:
         with tempfile.TemporaryDirectory() as tokens_dir:
-            prepared = prepare(env, args.residents, args.tokens, args.runs, Path(tokens_dir))
-            server = start_server(env)
-            results = {"health": [], "operator": [], "api_key": []}
-            files = iter(prepared["token_files"])
+            prepared = prepare(env, args.residents)
             script = str(ROOT / "bench" / "verify.lua")
-            verify_url = f"http://127.0.0.1:{PORT}/api/v1/verifications"
             for _run in range(args.runs):
-                results["health"].append(wrk(f"http://127.0.0.1:{PORT}/api/v1/health", args.seconds))
-                results["operator"].append(wrk(verify_url, args.seconds, {
-                    "TOKENS_FILE": str(next(files)), "AUTH_HEADER": prepared["bearer"]}, script))
-                results["api_key"].append(wrk(verify_url, args.seconds, {
-                    "TOKENS_FILE": str(next(files)), "API_KEY": prepared["api_key"]}, script))
-                print(json.dumps({k: v[-1] for k, v in results.items()}), flush=True)
+                for tree, kind, threads in configs:  # side by side: each run measures every configuration
+                    operator_tokens, api_key_tokens = map(str, issue_codes(prepared["app"], 2, args.tokens,
+                                                                           Path(tokens_dir)))
+                    name = _name(tree, kind, threads)
+                    loads.append(loadavg())
+                    try:
+                        with Gunicorn(env, workers=args.workers, worker_class=kind, threads=threads,
+                                      tree=args.baseline if tree else ROOT) as server:
+                            run = {"health": wrk(server, "/api/v1/health", args.seconds),
+                                   "operator": wrk(server, "/api/v1/verifications", args.seconds, script=script,
+                                                   extra_env={"TOKENS_FILE": operator_tokens,
+                                                              "AUTH_HEADER": prepared["bearer"]}),
+                                   "api_key": wrk(server, "/api/v1/verifications", args.seconds, script=script,
+                                                  extra_env={"TOKENS_FILE": api_key_tokens,
+                                                             "API_KEY": prepared["api_key"]})}
+                    except BenchmarkRefused as refusal:  # this run is not reported; the others go on
+                        refused.setdefault(name, []).append(str(refusal))
+                        print(name, "refused:", refusal, flush=True)
+                        continue
+                    for endpoint, figures in run.items():
+                        results[name][endpoint].append(figures)
+                    print(name, json.dumps(run), flush=True)
     finally:
-        if server is not None:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
         drop_database(DATABASE)
         forget_redis_keys(DATABASE)
 
     summary = {}
-    for name, runs in results.items():
-        summary[name] = {metric: statistics.median(r[metric] for r in runs) for metric in ("rps", "p50_ms", "p99_ms")}
-        summary[name]["non_2xx"] = sum(r["non_2xx"] for r in runs)
-    for name in ("operator", "api_key"):
-        summary[name]["ratio_to_health"] = round(summary[name]["rps"] / summary["health"]["rps"], 3)
-    save("verification", {"residents": args.residents, "runs": args.runs, "seconds": args.seconds, **summary})
+    for config, endpoints in results.items():
+        figures = summary[config] = {"clean_runs": len(endpoints["health"]), "refused_runs": refused.get(config, [])}
+        if not endpoints["health"]:
+            continue
+        for name, runs in endpoints.items():
+            figures[name] = {metric: statistics.median(r[metric] for r in runs)
+                             for metric in ("rps", "p50_ms", "p99_ms")}
+            figures[name]["runs_rps"] = [r["rps"] for r in runs]
+        for name in ("operator", "api_key"):
+            # the ratio of each run (health measured just before), then their median
+            ratios = [v["rps"] / h["rps"] for v, h in zip(endpoints[name], endpoints["health"], strict=True)]
+            figures[name]["ratio_to_health"] = round(statistics.median(ratios), 3)
+            figures[name]["runs_ratio"] = [round(r, 3) for r in ratios]
+    save("verification", {"residents": args.residents, "runs": args.runs, "seconds": args.seconds,
+                          "workers": args.workers, "load_average": {"min": min(loads), "max": max(loads)},
+                          "non_2xx_in_reported_runs": 0, **summary})
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from backend.accounts.models import WeChatAccount
 from backend.audit import service as audit
@@ -142,12 +143,12 @@ def admin_unbind(actor: Principal, resident_id: int, reason: str) -> Resident:
     return resident
 
 
-def _principal_of(account: WeChatAccount, family_id: str | None = None) -> Principal:
+def _principal_of(account: WeChatAccount, family_id: str | None = None, *, roles=None) -> Principal:
     """The account's rights as of now: always a resident user, and an operator while its membership and
     its verifier are live (a suspended verifier's role answers 403 ``verifier_suspended``)."""
     from backend.verifiers.service import operator_roles
 
-    held, suspended, details = operator_roles(account.id)
+    held, suspended, details = roles or operator_roles(account.id)
     return Principal(kind="wechat", id=account.id, roles=frozenset({RESIDENT}) | held, suspended_roles=suspended,
                      family_id=family_id, resident_id=account.resident_id, name=f"wechat:{account.id}",
                      extra=details)
@@ -159,7 +160,18 @@ def roles_of(account_id: int) -> list[str]:
 
 
 def principal_from_claims(claims: dict) -> Principal:
-    return _principal_of(get_account(claims["uid"]), claims["fam"])
+    """The caller of every WeChat request: the account and its live operator membership with the
+    verifier, in one query."""
+    from backend.verifiers.models import Operator
+    from backend.verifiers.service import live_membership_join, roles_of_membership
+
+    row = db.session.execute(
+        select(WeChatAccount, Operator).outerjoin(*live_membership_join(WeChatAccount.id))
+        .options(joinedload(Operator.verifier)).where(WeChatAccount.id == claims["uid"]).limit(1)).first()
+    if row is None:
+        raise Unauthenticated("This account no longer exists.", reason="account_disabled")
+    account, operator = row
+    return _principal_of(account, claims["fam"], roles=roles_of_membership(operator))
 
 
 def bound_resident(principal: Principal) -> Resident:

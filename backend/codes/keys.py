@@ -155,8 +155,16 @@ def _is_published(now):
 
 def verifying_key(kid: str) -> Ed25519PublicKey | None:
     """The public key of ``kid`` while it is published; None for an unknown, expired or retired kid."""
-    public = db.session.scalar(select(SigningKey.public_key).where(SigningKey.kid == kid,
-                                                                   _is_published(utcnow())))
+    return public_key(db.session.scalar(published_public_key(kid, utcnow())))
+
+
+def published_public_key(kid: str, now):
+    """The statement of ``verifying_key``, for a caller that reads it with other things in one query."""
+    return select(SigningKey.public_key).where(SigningKey.kid == kid, _is_published(now))
+
+
+def public_key(public: str | None) -> Ed25519PublicKey | None:
+    """The key of a published ``public_key`` column (parsed once per process)."""
     if public is None:
         return None
     key = _public.get(public)

@@ -16,6 +16,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import NoReturn
 
 import jwt
@@ -25,31 +26,35 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 from qrcode.image.pure import PyPNGImage
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.codes import keys
 from backend.codes.models import Verification
 from backend.credit import disclosure
 from backend.credit import service as credit
-from backend.credit.levels import level_name
-from backend.credit.models import CreditAccount, CreditEvent
+from backend.credit.levels import DEFAULT_LEVELS, level_name
+from backend.credit.models import CreditAccount, CreditEvent, StarLevel
 from backend.data.extensions import db
 from backend.dates.timeutil import SHANGHAI, utcnow
 from backend.i18n import _
 from backend.privacy.masking import mask_name
 from backend.privacy.sealing import open_sealed
 from backend.query_records import service as query_records
+from backend.query_records.models import QueryRecord
 from backend.residents.models import Resident
 from backend.residents.service import ResidentNotActive
 from backend.settings import service as settings
+from backend.settings.defaults import SETTINGS
+from backend.settings.models import SettingValue
 from backend.verifiers.models import Offer
-from backend.verifiers.service import current_offers_clause
+from backend.verifiers.offers_cache import current_offers
 from backend.web import ratelimits
 from backend.web.access import OPERATOR, VERIFIER_SYSTEM, Principal
 from backend.web.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
 ISSUER = "chengxin"
+TTL_SETTING = "credit_code.ttl_seconds"
 SCOPES = ("basic", "detailed")
 PURPOSES = ("discount", "admission", "loan", "service", "other")
 SUBJECT_AAD = b"chengxin credit code subject"
@@ -169,19 +174,15 @@ def qr_png(token: str) -> bytes:
 LIFETIME_SKEW_SECONDS = 5
 
 
-def read_code(token: str) -> dict:
+def read_code(token: str, *, published: tuple[str | None, int] | None = None) -> dict:
     """The claims of an authentic code: signed (EdDSA only) by a key that is still published, with the
     claims of the SPEC and a lifetime no longer than the setting allows; 400 ``code_invalid`` otherwise.
-    Whether it has expired is left to the caller (a used code says so first)."""
-    try:
-        header = jwt.get_unverified_header(token)
-    except jwt.InvalidTokenError as exc:
-        raise CodeInvalid() from exc
-    if header.get("alg") != keys.ALGORITHM or not keys.KID.fullmatch(str(header.get("kid", ""))):
-        raise CodeInvalid()
-    if header.get("typ") != keys.CODE_TYP:  # a credit report, or any other kind of token (SPEC §4)
-        raise CodeInvalid()
-    public = keys.verifying_key(header["kid"])
+    Whether it has expired is left to the caller (a used code says so first). ``published``: the key's
+    published public key and the lifetime setting, when the caller has read them already."""
+    kid = code_kid(token)
+    public_text, ttl_seconds = published or (
+        db.session.scalar(keys.published_public_key(kid, utcnow())), settings.get(TTL_SETTING))
+    public = keys.public_key(public_text)
     if public is None:
         raise CodeInvalid()
     try:
@@ -192,9 +193,23 @@ def read_code(token: str) -> dict:
     if claims["scope"] not in SCOPES or not isinstance(claims["jti"], str) or len(claims["jti"]) > 64:
         raise CodeInvalid()
     if not _number(claims["exp"]) or not _number(claims["iat"]) or (
-            claims["exp"] - claims["iat"] > settings.get("credit_code.ttl_seconds") + LIFETIME_SKEW_SECONDS):
+            claims["exp"] - claims["iat"] > ttl_seconds + LIFETIME_SKEW_SECONDS):
         raise CodeInvalid()
     return claims
+
+
+def code_kid(token: str) -> str:
+    """The kid of what looks like a credit code (EdDSA, our kid's form, the code's ``typ``), not yet
+    checked; 400 ``code_invalid`` otherwise."""
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.InvalidTokenError as exc:
+        raise CodeInvalid() from exc
+    if header.get("alg") != keys.ALGORITHM or not keys.KID.fullmatch(str(header.get("kid", ""))):
+        raise CodeInvalid()
+    if header.get("typ") != keys.CODE_TYP:  # a credit report, or any other kind of token (SPEC §4)
+        raise CodeInvalid()
+    return header["kid"]
 
 
 def _number(value) -> bool:
@@ -216,6 +231,7 @@ class Outcome:
     redeemed_offer: Offer | None
     refused_reason: str | None
     active_penalties: list | None
+    level_name: str | None = None
 
 
 def _month_bounds(moment: datetime) -> tuple[datetime, datetime]:
@@ -247,25 +263,40 @@ def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None =
     else is said about it), has not expired (410), its scope is the caller's to read (403), the request
     is whole (422) and names one of the caller's current offers (404); then the resident is read. From
     there on a refusal (``resident_not_active``, ``quota_exhausted``) has told the verifier something
-    about the resident, so it is a query record like a verification (SPEC §2)."""
-    claims = read_code(token)
-    _refuse_if_used(claims["jti"])
+    about the resident, so it is a query record like a verification (SPEC §2).
+
+    This is the product's hottest path, so it is written in few round trips: the code's public key and
+    lifetime setting, whether it was used, the resident, their account and their level's name in one
+    statement (``_read``), the offers from the shared store (``offers_cache``), and the verification with
+    its query record in one statement (``_consume``); the rules are checked in the order above all the
+    same, the signature before anything read is used."""
+    kid, unchecked = code_kid(token), _unchecked_claims(token)
+    try:
+        resident_id = open_subject(unchecked["sub"])
+    except CodeInvalid:
+        resident_id = None
     now = utcnow()
+    read = _read(kid, unchecked["jti"], resident_id, now)
+    # The signature is checked before anything read is used: the statement only saved round trips.
+    claims = read_code(token, published=(read.public_key, read.ttl_seconds) if read is not None else None)
+    if claims["jti"] != unchecked["jti"]:
+        raise CodeInvalid()
+    if read is not None and read.used is not None or read is None and _used(claims["jti"]):
+        raise CodeUsed()
     check_unexpired(claims, now)
     verifier_id, kind = actor.extra["verifier_id"], actor.extra["verifier_kind"]
     if claims["scope"] == "detailed" and kind != "bank":
         raise ScopeNotAllowed()
     if purpose == "admission" and min_stars is None:
         raise InvalidInput(_("an admission check names the stars it asks for"), field="min_stars")
-    offers = list(db.session.scalars(select(Offer).join(Offer.verifier).where(
-        Offer.verifier_id == verifier_id, current_offers_clause(now)).order_by(Offer.min_stars, Offer.id)))
+    offers = current_offers(verifier_id, now)
     offer = next((o for o in offers if o.id == offer_id), None)
     if offer_id is not None and offer is None:
         raise NotFound(_("This is not one of your current offers."), reason="offer_not_found")
 
-    resident = db.session.get(Resident, open_subject(claims["sub"]))
-    if resident is None:
+    if read is None:
         raise CodeInvalid()
+    resident = Resident(id=read.id, status=read.status, name_sealed=read.name_sealed)
 
     def read_by_verifier() -> None:
         query_records.record(resident.id, actor, purpose=purpose, scope=claims["scope"],
@@ -273,41 +304,44 @@ def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None =
 
     if resident.status != "active":
         _refuse(ResidentNotActive(), read_by_verifier)
-    account = credit.get_account(resident.id)
+    if read.stars is None or read.next_expiry_at is not None and read.next_expiry_at <= now:
+        # no account yet, or an event has expired since it was computed: the account's own rule
+        account = credit.get_account(resident.id)
+        stars, points, name = account.stars, account.points, level_name(account.stars)
+    else:
+        stars, points = read.stars, read.points
+        name = read.level_name if read.levels == len(DEFAULT_LEVELS) else level_name(stars, DEFAULT_LEVELS)
     redeemed, refused = None, None
     if offer is not None:
-        if account.stars < offer.min_stars:
+        if stars < offer.min_stars:
             refused = "stars_too_low"
         else:
             if offer.quota_per_resident is not None:
                 credit.lock_account(resident.id)  # two codes of one resident redeem one at a time
                 # The code may have been used while this waited for the lock: that answer comes first.
-                _refuse_if_used(claims["jti"])
+                if _used(claims["jti"]):
+                    raise CodeUsed()
                 if quota_spent(offer, resident.id, now):
                     _refuse(QuotaExhausted(), read_by_verifier)
             redeemed = offer
 
-    verification = Verification(
-        jti=claims["jti"], at=now, resident_id=resident.id, verifier_id=verifier_id,
-        operator_id=actor.extra.get("operator_id") if OPERATOR in actor.roles else None,
-        api_key_id=actor.id if VERIFIER_SYSTEM in actor.roles else None, scope=claims["scope"],
-        purpose=purpose, stars=account.stars, offer_id=offer_id, redeemed=redeemed is not None,
-        min_stars=min_stars, admitted=account.stars >= min_stars if purpose == "admission" else None)
-    db.session.add(verification)
-    try:
-        db.session.flush()
-    except IntegrityError as exc:
-        db.session.rollback()
-        raise CodeUsed() from exc
-    read_by_verifier()
+    values = {"jti": claims["jti"], "at": now, "resident_id": resident.id, "verifier_id": verifier_id,
+              "operator_id": actor.extra.get("operator_id") if OPERATOR in actor.roles else None,
+              "api_key_id": actor.id if VERIFIER_SYSTEM in actor.roles else None, "scope": claims["scope"],
+              "purpose": purpose, "stars": stars, "offer_id": offer_id, "redeemed": redeemed is not None,
+              "min_stars": min_stars, "admitted": stars >= min_stars if purpose == "admission" else None}
+    record = query_records.row(resident.id, actor, purpose=purpose, scope=claims["scope"],
+                               actor_label=actor.extra.get("verifier_name"), at=now)
+    verification = Verification(id=_consume(values, record), **values)
     penalties = None
     if claims["scope"] == "detailed":
         # A bank sees the penalties still disclosed (SPEC §6): one past its window, repaired or voided is
         # gone from this view at once, whether or not it still counts.
         penalties = [event for event in db.session.scalars(credit.events_of(resident.id, kind="penalty"))
                      if disclosure.is_disclosed(event, now)]
-    eligible = [offer for offer in offers if offer.min_stars <= account.stars]
-    outcome = Outcome(verification, resident, account, eligible, redeemed, refused, penalties)
+    account = CreditAccount(resident_id=resident.id, stars=stars, points=points)
+    eligible = [offer for offer in offers if offer.min_stars <= stars]
+    outcome = Outcome(verification, resident, account, eligible, redeemed, refused, penalties, name)
     # The answer is read before the commit: afterwards every object would be expired and reloaded, one
     # query each, on the hottest path of the product.
     answer = describe(outcome)
@@ -315,9 +349,61 @@ def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None =
     return answer
 
 
-def _refuse_if_used(jti: str) -> None:
-    if db.session.scalar(select(Verification.id).where(Verification.jti == jti)) is not None:
-        raise CodeUsed()
+def _unchecked_claims(token: str) -> dict:
+    """The ``jti`` and ``sub`` of a code before its signature is checked: only to read what the code
+    names in the same statement as its key; ``read_code`` decides whether the code is authentic."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.InvalidTokenError as exc:
+        raise CodeInvalid() from exc
+    if not isinstance(claims.get("jti"), str) or not isinstance(claims.get("sub"), str):
+        raise CodeInvalid()
+    return claims
+
+
+def _read(kid: str, jti: str, resident_id: int | None, now: datetime):
+    """In one statement: the published public key of ``kid`` and the lifetime setting (what ``read_code``
+    needs), the verification that used ``jti`` (if any), the resident, their account, and their level's
+    name with the number of levels stored (the defaults apply unless all five are, as in
+    ``levels.current_levels``); None when the code names no resident."""
+    if resident_id is None:
+        return None
+    public = keys.published_public_key(kid, now).scalar_subquery()
+    ttl = select(SettingValue.value).where(SettingValue.key == TTL_SETTING).scalar_subquery()
+    used = select(Verification.id).where(Verification.jti == jti).scalar_subquery()
+    levels = select(func.count()).select_from(StarLevel).scalar_subquery()
+    name = select(StarLevel.name).where(StarLevel.stars == CreditAccount.stars).scalar_subquery()
+    row = db.session.execute(
+        select(public.label("public_key"), ttl.label("ttl"), used.label("used"), Resident.id, Resident.status,
+               Resident.name_sealed, CreditAccount.stars, CreditAccount.points, CreditAccount.next_expiry_at,
+               levels.label("levels"), name.label("level_name"))
+        .select_from(Resident).outerjoin(CreditAccount, CreditAccount.resident_id == Resident.id)
+        .where(Resident.id == resident_id)).first()
+    if row is None:
+        return None
+    return SimpleNamespace(**row._asdict(), ttl_seconds=SETTINGS[TTL_SETTING].default if row.ttl is None else row.ttl)
+
+
+def _used(jti: str) -> bool:
+    return db.session.scalar(select(Verification.id).where(Verification.jti == jti)) is not None
+
+
+def _consume(values: dict, record: dict) -> int:
+    """Insert the verification (its unique ``jti`` consumes the code) and the resident's query record in
+    one round trip where the database allows (PostgreSQL: the record as a data-modifying CTE); the
+    verification's id. A code used meanwhile is 409 ``code_used`` and nothing is written."""
+    consume = insert(Verification).values(values).returning(Verification.id)
+    recorded = insert(QueryRecord).values(record)
+    together = db.session.get_bind().dialect.name == "postgresql"
+    try:
+        if together:
+            return db.session.execute(consume.add_cte(recorded.cte("query_record"))).scalar_one()
+        verification_id = db.session.execute(consume).scalar_one()
+        db.session.execute(recorded)
+        return verification_id
+    except IntegrityError as exc:
+        db.session.rollback()
+        raise CodeUsed() from exc
 
 
 def _refuse(refusal: DomainError, record_read) -> NoReturn:
@@ -336,7 +422,7 @@ def describe(outcome: Outcome) -> dict:
         "verification_id": verification.id,
         "resident": {"masked_name": mask_name(open_sealed("name", outcome.resident.name_sealed))},
         "stars": account.stars,
-        "level_name": level_name(account.stars),
+        "level_name": outcome.level_name or level_name(account.stars),
         "eligible_offers": [_offer(offer) for offer in outcome.eligible_offers],
         "verified_at": verification.at,
         "scope": verification.scope,

@@ -40,12 +40,20 @@ def record(resident_ids: int | Iterable[int], actor: Principal, *, purpose: str,
     ids = [resident_ids] if isinstance(resident_ids, int) else list(dict.fromkeys(resident_ids))
     if not ids:
         return
-    role = reader_role(actor)
-    label = actor_label or reader_label(actor, role)
     now = utcnow()
     db.session.execute(insert(QueryRecord), [
-        {"resident_id": rid, "at": now, "actor_kind": actor.kind, "actor_id": actor.id, "actor_role": role,
-         "actor_label": label, "purpose": purpose, "scope": scope, "held_for": held_for} for rid in ids])
+        row(rid, actor, purpose=purpose, scope=scope, actor_label=actor_label, held_for=held_for, at=now)
+        for rid in ids])
+
+
+def row(resident_id: int, actor: Principal, *, purpose: str, scope: str, actor_label: str | None = None,
+        held_for: str | None = None, at=None) -> dict:
+    """The columns of one query record, for a caller that writes it in a statement of its own making (the
+    verification writes it in the same round trip as the verification)."""
+    role = reader_role(actor)
+    return {"resident_id": resident_id, "at": at or utcnow(), "actor_kind": actor.kind, "actor_id": actor.id,
+            "actor_role": role, "actor_label": actor_label or reader_label(actor, role), "purpose": purpose,
+            "scope": scope, "held_for": held_for}
 
 
 def release(held_for: str) -> None:

@@ -21,6 +21,7 @@ from backend.privacy.sealing import digest_secret
 from backend.residents.models import Town
 from backend.settings import service as settings
 from backend.verifiers.models import VERIFIER_KINDS, ApiKey, Offer, Operator, OperatorInvite, Verifier
+from backend.verifiers.offers_cache import offers_changed
 from backend.web import ratelimits
 from backend.web.access import OPERATOR, VERIFIER_SYSTEM, Principal
 from backend.web.errors import Conflict, DomainError, InvalidInput, NotFound, Unauthenticated
@@ -333,7 +334,17 @@ def _api_key_row(key: str) -> ApiKey:
 
 def operator_roles(account_id: int) -> tuple[frozenset, frozenset, dict]:
     """(roles, suspended roles, details) an account holds as a verifier operator, as of now."""
-    operator = membership(account_id)
+    return roles_of_membership(membership(account_id))
+
+
+def live_membership_join(account_column):
+    """The account's live operator membership and its verifier, to outer-join in the caller's statement
+    (the principal reads the account with it in one query on every request of a WeChat account)."""
+    return Operator, and_(Operator.account_id == account_column, Operator.removed_at.is_(None))
+
+
+def roles_of_membership(operator: Operator | None) -> tuple[frozenset, frozenset, dict]:
+    """(roles, suspended roles, details) of a live membership (``None``: none)."""
     if operator is None:
         return frozenset(), frozenset(), {}
     verifier = operator.verifier
@@ -359,6 +370,7 @@ def create_offer(actor: Principal | None, verifier_id: int, **fields) -> Offer:
     db.session.flush()
     audit.record(actor, "offer.create", "offer", offer.id, after=_offer_snapshot(offer))
     db.session.commit()
+    offers_changed(verifier_id)
     return offer
 
 
@@ -386,6 +398,7 @@ def update_offer(actor: Principal, verifier_id: int, offer_id: int, changes: dic
     db.session.flush()
     audit.record(actor, "offer.update", "offer", offer.id, before=before, after=_offer_snapshot(offer))
     db.session.commit()
+    offers_changed(verifier_id)
     return offer
 
 
@@ -397,6 +410,7 @@ def withdraw_offer(actor: Principal, verifier_id: int, offer_id: int) -> None:
     offer.updated_at = utcnow()
     audit.record(actor, "offer.withdraw", "offer", offer.id, before=before, after=_offer_snapshot(offer))
     db.session.commit()
+    offers_changed(verifier_id)
 
 
 def own_offers(verifier_id: int):

@@ -1,0 +1,94 @@
+"""The verification benchmark refuses to report what it did not measure: another server on its port, or
+answers that were not 2xx (bench/server.py). Nothing here is timed."""
+
+import http.server
+import threading
+
+import pytest
+
+from bench.server import BenchmarkRefused, check_own_server, free_port, parse_wrk, refuse_unless_clean
+
+WRK_CLEAN = """Running 12s test @ http://127.0.0.1:40311/api/v1/verifications
+  2 threads and 8 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency    12.10ms    3.02ms  48.20ms   80.12%
+  Latency Distribution
+     50%   11.52ms
+     75%   13.20ms
+     90%   15.80ms
+     99%   24.70ms
+  7915 requests in 12.01s, 4.95MB read
+Requests/sec:    659.04
+Transfer/sec:    422.05KB
+"""
+
+WRK_REFUSED = """Running 12s test @ http://127.0.0.1:5077/api/v1/verifications
+  2 threads and 8 connections
+  Latency Distribution
+     50%  540.00us
+     75%  700.00us
+     90%  900.00us
+     99%    1.20ms
+  29473 requests in 12.00s, 5.10MB read
+  Non-2xx or 3xx responses: 29473
+Requests/sec:   2456.08
+"""
+
+WRK_SOCKET_ERRORS = WRK_CLEAN.replace(
+    "Requests/sec:", "  Socket errors: connect 0, read 3, write 0, timeout 2\nRequests/sec:")
+
+
+def test_clean_run_is_reported_with_its_figures():
+    result = refuse_unless_clean(parse_wrk(WRK_CLEAN), "clean")
+    assert result == {"rps": 659.04, "requests": 7915, "p50_ms": 11.52, "p99_ms": 24.7, "non_2xx": 0,
+                      "socket_errors": 0}
+
+
+def test_run_with_non_2xx_answers_is_refused():
+    result = parse_wrk(WRK_REFUSED)
+    assert result["non_2xx"] == 29473 and result["p50_ms"] == 0.54 and result["p99_ms"] == 1.2
+    with pytest.raises(BenchmarkRefused, match="29473 of 29473 answers were not 2xx"):
+        refuse_unless_clean(result, "refused")
+
+
+def test_run_with_socket_errors_or_no_answer_is_refused():
+    with pytest.raises(BenchmarkRefused, match="5 socket errors"):
+        refuse_unless_clean(parse_wrk(WRK_SOCKET_ERRORS), "errors")
+    with pytest.raises(BenchmarkRefused, match="no request was answered"):
+        refuse_unless_clean(parse_wrk(WRK_CLEAN.replace("7915 requests", "0 requests")), "nothing")
+
+
+class _Answer(http.server.BaseHTTPRequestHandler):
+    nonce = None
+
+    def do_GET(self):  # noqa: N802 - the standard library's name
+        self.send_response(200)
+        if self.nonce:
+            self.send_header("X-Bench-Server", self.nonce)
+        self.end_headers()
+        self.wfile.write(b'{"status": "ok"}')
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def stranger():
+    """Another server on a loopback port: answers 200 to everything, with a nonce of its own."""
+    server = http.server.HTTPServer(("127.0.0.1", 0), type("Stranger", (_Answer,), {"nonce": "someone-else"}))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_another_server_on_the_port_is_refused(stranger):
+    with pytest.raises(BenchmarkRefused, match="not this benchmark's server"):
+        check_own_server(stranger, "our-nonce")
+    check_own_server(stranger, "someone-else")  # the same check passes for the server that owns the nonce
+
+
+def test_nobody_on_the_port_is_refused():
+    with pytest.raises(BenchmarkRefused, match="does not answer"):
+        check_own_server(f"http://127.0.0.1:{free_port()}", "our-nonce")
