@@ -94,6 +94,40 @@ def make_app(name: str = DATABASE):
                        "REDIS_PREFIX": f"chengxin-bench:{name}:", "LOG_LEVEL": "WARNING"})
 
 
+def database_exists(name: str) -> bool:
+    engine = _server()
+    with engine.connect() as connection:
+        found = connection.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+    engine.dispose()
+    return found is not None
+
+
+def kept(name: str, residents: int) -> dict | None:
+    """What ``keep`` left for database ``name`` (its app's secrets and the prepared data) when the database
+    is still there and was made for ``residents``; else None, and the caller prepares afresh."""
+    import json
+
+    path = RESULTS / f"{name}.kept.json"
+    if not path.exists() or not database_exists(name):
+        return None
+    data = json.loads(path.read_text())
+    return data if data.get("residents") == residents else None
+
+
+def keep(name: str, residents: int, secrets: dict, prepared: dict) -> None:
+    """Remember a prepared database for another run (``--keep``/``--reuse``): secrets stay in bench/results."""
+    import json
+
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.kept.json"
+    path.write_text(json.dumps({"residents": residents, "secrets": secrets, "prepared": prepared}))
+    path.chmod(0o600)
+
+
+def forget_kept(name: str) -> None:
+    (RESULTS / f"{name}.kept.json").unlink(missing_ok=True)
+
+
 def forget_redis_keys(name: str) -> None:
     """Remove what the app on database ``name`` left in Redis."""
     import redis

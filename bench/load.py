@@ -1,14 +1,15 @@
 """A realistic mix of traffic against gunicorn (gunicorn.conf.py) on PostgreSQL + Redis with 100 thousand
 residents, on the loopback, for a bounded time; throughput, p50/p99 per endpoint and errors.
 
-    .venv/bin/python -m bench.load [--residents 100000] [--seconds 60] [--clients 16] [--worker-class gthread]
+    .venv/bin/python -m bench.load [--residents 100000] [--seconds 60] [--clients 16] [--configs shipped,sync@2]
 
 The mix (weights): a resident's credit look-up (30), a credit code issued (15) and verified by a shop's
 cashier (15), a report filed (4), a public enterprise search (20), a credit-report check on the public
 page (10), the public rubric (6). All traffic comes from one address and a few hundred accounts, so the
 run raises the per-IP and per-account limits through the settings (``limits.*`` to their maximum) and
-says so in its results. Creates and drops its own database (chengxin_bench_load) and Redis prefix;
-starts and stops its own gunicorn. Any answer other than the expected status counts as an error.
+says so in its results. Creates and drops its own database (chengxin_bench_load; ``--keep`` and ``--reuse``
+keep it for another run) and Redis prefix; starts and stops its own gunicorn on a free port, checked to be
+the one answering (bench/server.py). Any answer other than the expected status counts as an error.
 """
 
 import argparse
@@ -16,16 +17,14 @@ import http.client
 import json
 import os
 import random
-import secrets
-import signal
 import statistics
-import subprocess
 import threading
 import time
 from collections import defaultdict
 
-from bench.common import create_database, drop_database, forget_redis_keys, save
-from bench.verification import PORT, ROOT, VENV_BIN, environment
+from bench.common import create_database, drop_database, forget_kept, forget_redis_keys, keep, kept, save
+from bench.server import Config, Gunicorn, parse_configs
+from bench.verification import SECRETS, environment
 
 DATABASE = "chengxin_bench_load"
 MIX = (("credit_lookup", 30), ("code_issue", 15), ("code_verify", 15), ("report_filing", 4),
@@ -97,35 +96,17 @@ def prepare(env: dict, residents: int, accounts: int, enterprises: int) -> dict:
     return {"residents": tokens, "cashier": cashier_token, "checks": checks, "names": names}
 
 
-def start_server(env: dict, worker_class: str, workers: int, threads: int) -> subprocess.Popen:
-    server = subprocess.Popen(  # noqa: S603 - our own gunicorn, fixed arguments
-        [str(VENV_BIN / "gunicorn"), "-c", "gunicorn.conf.py", "-k", worker_class, "-w", str(workers),
-         "--threads", str(threads), "-b", f"127.0.0.1:{PORT}", "wsgi:app"],
-        cwd=ROOT, env={**env, "LOG_LEVEL": "WARNING"})
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-            connection.request("GET", "/api/v1/health")
-            if connection.getresponse().status == 200:
-                return server
-        except OSError:
-            time.sleep(0.3)
-    server.terminate()
-    raise RuntimeError("gunicorn did not come up")
-
-
 class Client(threading.Thread):
     """One user at a time, closed loop: the next request leaves when the last answer came."""
 
-    def __init__(self, number: int, prepared: dict, until: float, record):
+    def __init__(self, number: int, port: int, prepared: dict, until: float, record):
         super().__init__(daemon=True)
         self.rng = random.Random(number)
         self.prepared = prepared
         self.until = until
         self.record = record
         self.codes: list[str] = []
-        self.connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
     def call(self, name, method, path, expected, token=None, body=None):
         headers = {"Content-Type": "application/json"} if body is not None else {}
@@ -180,7 +161,7 @@ def _quote(text: str) -> str:
     return quote(text)
 
 
-def drive(prepared: dict, seconds: int, clients: int) -> dict:
+def drive(port: int, prepared: dict, seconds: int, clients: int) -> dict:
     timings, failures, statuses = defaultdict(list), defaultdict(int), defaultdict(lambda: defaultdict(int))
     lock = threading.Lock()
 
@@ -193,7 +174,7 @@ def drive(prepared: dict, seconds: int, clients: int) -> dict:
 
     started = time.perf_counter()
     until = started + seconds
-    threads = [Client(n, prepared, until, record) for n in range(clients)]
+    threads = [Client(n, port, prepared, until, record) for n in range(clients)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -218,36 +199,55 @@ def main() -> None:
     parser.add_argument("--enterprises", type=int, default=20_000)
     parser.add_argument("--seconds", type=int, default=60)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--worker-class", action="append", default=None,
-                        help="gthread or sync; repeat to compare (gthread: 2 × cores workers of 4 threads; "
-                             "sync: 2 × cores + 1 workers)")
+    parser.add_argument("--configs", default="shipped",
+                        help="gunicorn configurations, one after the other: shipped (gunicorn.conf.py's own), or a "
+                             "worker class with :threads and @workers, e.g. shipped,sync@2,gthread:4@2")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the database (and its app's secrets, in bench/results) for a run with --reuse")
+    parser.add_argument("--reuse", action="store_true", help="use the database a run with --keep left, if any")
+    parser.add_argument("--prepare-only", action="store_true", help="prepare the database, keep it, measure nothing")
     args = parser.parse_args()
-    env = {**environment(), "REDIS_PREFIX": f"chengxin-bench:{DATABASE}:", "SECRET_KEY": secrets.token_urlsafe(48)}
+    configs: list[Config] = parse_configs(args.configs, 2 * (os.cpu_count() or 1))
+    keeping = args.keep or args.prepare_only
+    env = {**environment(), "REDIS_PREFIX": f"chengxin-bench:{DATABASE}:"}
     env["DATABASE_URL"] = env["DATABASE_URL"].rsplit("/", 1)[0] + f"/{DATABASE}"
-    create_database(DATABASE)
-    runs = {}
-    try:
+    previous = kept(DATABASE, args.residents) if args.reuse else None
+    if previous:
+        env.update(previous["secrets"])
+        prepared = previous["prepared"]
+        print(f"reusing {DATABASE} ({args.residents} residents)", flush=True)
+    else:
+        create_database(DATABASE)
+        started = time.perf_counter()
         prepared = prepare(env, args.residents, args.accounts, args.enterprises)
-        cores = os.cpu_count() or 1
-        for worker_class in args.worker_class or ["gthread"]:
-            workers, threads = (2 * cores, 4) if worker_class == "gthread" else (2 * cores + 1, 1)
-            server = start_server(env, worker_class, workers, threads)
-            try:
-                drive(prepared, 5, args.clients)  # warm-up: connections, caches
-                result = drive(prepared, args.seconds, args.clients)
-            finally:
-                server.send_signal(signal.SIGTERM)
-                server.wait(timeout=60)
-            runs[f"{worker_class} {workers}x{threads}"] = result
-            print(json.dumps({worker_class: {k: v for k, v in result.items() if k != "endpoints"}}), flush=True)
+        print(f"prepared in {time.perf_counter() - started:.0f} s", flush=True)
+        if keeping:
+            keep(DATABASE, args.residents, {name: env[name] for name in SECRETS}, prepared)
+    runs, loads = {}, {}
+    try:
+        for config in [] if args.prepare_only else configs:
+            with Gunicorn(env, workers=config.workers, worker_class=config.kind, threads=config.threads) as server:
+                drive(server.port, prepared, 5, args.clients)  # warm-up: connections, caches
+                before = os.getloadavg()
+                result = drive(server.port, prepared, args.seconds, args.clients)
+                server.check()  # still our own server, after the run
+            loads[config.name] = {"before": before, "after": os.getloadavg()}
+            runs[config.name] = result
+            print(json.dumps({config.name: {k: v for k, v in result.items() if k != "endpoints"},
+                              "load": loads[config.name]}), flush=True)
             for name, figures in result["endpoints"].items():
                 print(f"  {name:22} {figures}", flush=True)
     finally:
-        drop_database(DATABASE)
+        if not keeping:
+            drop_database(DATABASE)
+            forget_kept(DATABASE)
         forget_redis_keys(DATABASE)
+    if args.prepare_only:
+        return
     save("load", {"residents": args.residents, "accounts": args.accounts, "enterprises": args.enterprises,
                   "raised_limits": {name: "maximum (1,000,000)" for name in RAISED_LIMITS},
-                  "loadavg_after": os.getloadavg(), "runs": runs})
+                  "configs": {config.name: vars(config) for config in configs}, "load_average": loads,
+                  "runs": runs})
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ A benchmark that timed whatever answered on a fixed port once reported a verific
 
 import os
 import re
+import runpy
 import secrets
 import signal
 import socket
@@ -19,6 +20,54 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Config:
+    """One gunicorn configuration to measure: ``workers`` processes of ``kind`` with ``threads`` each, of this
+    code or of the tree given as the baseline."""
+
+    kind: str
+    threads: int
+    workers: int
+    tree: str = ""
+
+    @property
+    def name(self) -> str:
+        shape = f"{self.workers}×{self.threads}" if self.kind == "gthread" else str(self.workers)
+        return f"{self.tree + '/' if self.tree else ''}{self.kind} {shape}"
+
+
+def shipped() -> Config:
+    """What gunicorn.conf.py ships on this machine (worker class, workers, threads), read from the file."""
+    names = {name: value for name, value in os.environ.items() if name.startswith("GUNICORN_")}
+    for name in names:  # the file's own values, not an override this shell happens to carry
+        del os.environ[name]
+    try:
+        conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    finally:
+        os.environ.update(names)
+    kind = conf.get("worker_class", "sync")
+    return Config(kind, int(conf.get("threads", 1)) if kind == "gthread" else 1, int(conf.get("workers", 1)))
+
+
+def parse_configs(text: str, workers: int, baseline: bool = False) -> list[Config]:
+    """``shipped,sync@2,gthread:4@4,baseline/sync``: gunicorn.conf.py's own configuration, or a worker class
+    with ``:threads`` and ``@workers`` (``workers`` when not given), ``baseline/`` for the baseline's tree."""
+    result = []
+    for item in text.split(","):
+        if item == "shipped":
+            result.append(shipped())
+            continue
+        tree, _, rest = item.rpartition("/")
+        if tree and (tree != "baseline" or not baseline):
+            raise SystemExit(f"{item}: only baseline/… with --baseline")
+        rest, _, count = rest.partition("@")
+        kind, _, threads = rest.partition(":")
+        if kind not in ("sync", "gthread"):
+            raise SystemExit(f"{item}: the worker class is sync or gthread")
+        result.append(Config(kind, int(threads or 1), int(count or workers), tree))
+    return result
 
 
 class BenchmarkRefused(RuntimeError):
@@ -63,7 +112,7 @@ class Gunicorn:
 
     @property
     def label(self) -> str:
-        label = self.worker_class if self.worker_class == "sync" else f"{self.worker_class}×{self.threads}"
+        label = Config(self.worker_class, self.threads, self.workers).name
         return label if self.tree == ROOT else f"{self.tree.name}/{label}"
 
     def __enter__(self):

@@ -1,14 +1,17 @@
-"""Credit-code verification throughput under gunicorn (2 workers) on PostgreSQL + Redis, against
-GET /api/v1/health in the same run, for each worker class asked for, side by side.
+"""Credit-code verification throughput under gunicorn on PostgreSQL + Redis, against GET /api/v1/health in
+the same run, for each gunicorn configuration asked for, side by side.
 
-    .venv/bin/python -m bench.verification [--residents 100000] [--runs 3] [--seconds 12] [--configs sync,gthread:4]
+    .venv/bin/python -m bench.verification [--residents 100000] [--runs 3] [--seconds 12]
+        [--configs shipped,sync@2,gthread:4@2]  [--keep] [--reuse]
 
-Every run starts its own gunicorn on a free port, checks before and after each measurement that the server
-answering is that one, and refuses to report a run with any answer that is not 2xx (bench/server.py).
+A configuration is ``shipped`` (what gunicorn.conf.py says) or a worker class with ``:threads`` and
+``@workers`` (``--workers``, 2, when not given). Every run starts its own gunicorn on a free port, checks
+before and after each measurement that the server answering is that one, and refuses to report a run with
+any answer that is not 2xx (bench/server.py).
 
 Needs PostgreSQL and Redis on 127.0.0.1 and `wrk` (Debian package). Creates and drops its own database
-(chengxin_bench_codes) and Redis key prefix; starts and stops its own gunicorn.
-"""
+(chengxin_bench_codes; ``--keep`` leaves it, with its app's secrets in bench/results, for ``--reuse``) and
+Redis key prefix; starts and stops its own gunicorn."""
 
 import argparse
 import base64
@@ -23,11 +26,23 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench.common import REDIS_URL, create_database, database_url, drop_database, forget_redis_keys, save
-from bench.server import BenchmarkRefused, Gunicorn, wrk
+from bench.common import (
+    REDIS_URL,
+    create_database,
+    database_url,
+    drop_database,
+    forget_kept,
+    forget_redis_keys,
+    keep,
+    kept,
+    release,
+    save,
+)
+from bench.server import BenchmarkRefused, Gunicorn, parse_configs, wrk
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = os.environ.get("BENCH_CODES_DATABASE", "chengxin_bench_codes")
+SECRETS = ("SECRET_KEY", "DATA_ENCRYPTION_KEY", "LOOKUP_HASH_KEY")
 
 
 def key() -> str:
@@ -52,13 +67,18 @@ def environment() -> dict:
 
 
 
-def prepare(env: dict, residents: int) -> dict:
-    """Migrate, load residents, a verifier with an operator and a bank key; the app, to sign codes with."""
+def bench_app(env: dict):
     os.environ.update(env)
+    from backend import create_app
+
+    return create_app()
+
+
+def prepare(app, residents: int) -> dict:
+    """Migrate, load residents, a verifier with an operator and a bank key."""
     from flask_migrate import upgrade
     from stdnum.cn import uscc
 
-    from backend import create_app
     from backend.accounts.models import WeChatAccount
     from backend.auth import service as auth
     from backend.data.extensions import db
@@ -67,7 +87,6 @@ def prepare(env: dict, residents: int) -> dict:
     from backend.settings.defaults import LIMIT_MAX
     from backend.verifiers import service as verifiers
 
-    app = create_app()
     with app.app_context():
         upgrade()
         started = time.perf_counter()
@@ -90,7 +109,7 @@ def prepare(env: dict, residents: int) -> dict:
         api_key, _row = verifiers.create_api_key(system, bank.id, "bench")
         db.session.remove()
         db.engine.dispose()
-    return {"bearer": f"Bearer {access}", "api_key": api_key, "app": app}
+    return {"bearer": f"Bearer {access}", "api_key": api_key}
 
 
 def issue_codes(app, files: int, per_file: int, tokens_dir: Path) -> list[Path]:
@@ -145,54 +164,53 @@ def loadavg() -> float:
     return float(Path("/proc/loadavg").read_text().split()[0])
 
 
-def configurations(text: str, baseline: Path | None) -> list[tuple[str, str, int]]:
-    """``baseline/sync,sync,gthread:4`` → [("baseline", "sync", 1), ("", "sync", 1), ("", "gthread", 4)]:
-    worker class and threads, of the code in the tree given by ``--baseline`` or of this one."""
-    result = []
-    for item in text.split(","):
-        tree, _, worker = item.rpartition("/")
-        if tree and (tree != "baseline" or baseline is None):
-            raise SystemExit(f"{item}: only baseline/… with --baseline")
-        kind, _, threads = worker.partition(":")
-        result.append((tree, kind, int(threads or 1)))
-    return result
-
-
-def _name(tree: str, kind: str, threads: int) -> str:
-    return f"{tree + '/' if tree else ''}{kind}:{threads}"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--residents", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=12)
     parser.add_argument("--tokens", type=int, default=15_000, help="codes per verification measurement")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="workers of a configuration that names none")
     parser.add_argument("--configs", default="sync,gthread:4",
-                        help="gunicorn worker classes to measure side by side, e.g. baseline/sync,sync,gthread:4")
+                        help="gunicorn configurations to measure side by side: shipped (gunicorn.conf.py's own), "
+                             "or a worker class with :threads and @workers, e.g. sync@2,gthread:4@2,gthread:4@4; "
+                             "baseline/… for the tree given by --baseline")
     parser.add_argument("--baseline", type=Path,
                         help="another checkout (e.g. `git archive main`) to measure beside this one; needs bench/")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the database (and its app's secrets, in bench/results) for a run with --reuse")
+    parser.add_argument("--reuse", action="store_true", help="use the database a run with --keep left, if any")
+    parser.add_argument("--prepare-only", action="store_true", help="prepare the database, keep it, measure nothing")
     args = parser.parse_args()
-    configs = configurations(args.configs, args.baseline)
+    configs = parse_configs(args.configs, args.workers, baseline=args.baseline is not None)
+    keeping = args.keep or args.prepare_only
 
     env = environment()
-    create_database(DATABASE)
-    results = {_name(*config): {"health": [], "operator": [], "api_key": []} for config in configs}
+    previous = kept(DATABASE, args.residents) if args.reuse else None
+    if previous:
+        env.update(previous["secrets"])
+        prepared = previous["prepared"]
+        print(f"reusing {DATABASE} ({args.residents} residents)", flush=True)
+    else:
+        create_database(DATABASE)
+    app = bench_app(env)
+    if not previous:
+        prepared = prepare(app, args.residents)
+        if keeping:
+            keep(DATABASE, args.residents, {name: env[name] for name in SECRETS}, prepared)
+    results = {config.name: {"health": [], "operator": [], "api_key": []} for config in configs}
     loads, refused = [], {}
     try:
         with tempfile.TemporaryDirectory() as tokens_dir:
-            prepared = prepare(env, args.residents)
             script = str(ROOT / "bench" / "verify.lua")
-            for _run in range(args.runs):
-                for tree, kind, threads in configs:  # side by side: each run measures every configuration
-                    operator_tokens, api_key_tokens = map(str, issue_codes(prepared["app"], 2, args.tokens,
-                                                                           Path(tokens_dir)))
-                    name = _name(tree, kind, threads)
+            for _run in range(0 if args.prepare_only else args.runs):
+                for config in configs:  # side by side: each run measures every configuration
+                    operator_tokens, api_key_tokens = map(str, issue_codes(app, 2, args.tokens, Path(tokens_dir)))
+                    name = config.name
                     loads.append(loadavg())
                     try:
-                        with Gunicorn(env, workers=args.workers, worker_class=kind, threads=threads,
-                                      tree=args.baseline if tree else ROOT) as server:
+                        with Gunicorn(env, workers=config.workers, worker_class=config.kind, threads=config.threads,
+                                      tree=args.baseline if config.tree else ROOT) as server:
                             run = {"health": wrk(server, "/api/v1/health", args.seconds),
                                    "operator": wrk(server, "/api/v1/verifications", args.seconds, script=script,
                                                    extra_env={"TOKENS_FILE": operator_tokens,
@@ -204,12 +222,18 @@ def main() -> None:
                         refused.setdefault(name, []).append(str(refusal))
                         print(name, "refused:", refusal, flush=True)
                         continue
+                    loads.append(loadavg())
                     for endpoint, figures in run.items():
                         results[name][endpoint].append(figures)
-                    print(name, json.dumps(run), flush=True)
+                    print(name, f"load {loads[-1]:.2f}", json.dumps(run), flush=True)
     finally:
-        drop_database(DATABASE)
+        release(app)
+        if not keeping:
+            drop_database(DATABASE)
+            forget_kept(DATABASE)
         forget_redis_keys(DATABASE)
+    if args.prepare_only:
+        return
 
     summary = {}
     for config, endpoints in results.items():
@@ -226,7 +250,8 @@ def main() -> None:
             figures[name]["ratio_to_health"] = round(statistics.median(ratios), 3)
             figures[name]["runs_ratio"] = [round(r, 3) for r in ratios]
     save("verification", {"residents": args.residents, "runs": args.runs, "seconds": args.seconds,
-                          "workers": args.workers, "load_average": {"min": min(loads), "max": max(loads)},
+                          "configs": {config.name: vars(config) for config in configs},
+                          "load_average": {"min": min(loads), "max": max(loads), "each": loads},
                           "non_2xx_in_reported_runs": 0, **summary})
 
 

@@ -6,7 +6,16 @@ import threading
 
 import pytest
 
-from bench.server import BenchmarkRefused, check_own_server, free_port, parse_wrk, refuse_unless_clean
+from bench.server import (
+    BenchmarkRefused,
+    Config,
+    check_own_server,
+    free_port,
+    parse_configs,
+    parse_wrk,
+    refuse_unless_clean,
+    shipped,
+)
 
 WRK_CLEAN = """Running 12s test @ http://127.0.0.1:40311/api/v1/verifications
   2 threads and 8 connections
@@ -92,3 +101,24 @@ def test_another_server_on_the_port_is_refused(stranger):
 def test_nobody_on_the_port_is_refused():
     with pytest.raises(BenchmarkRefused, match="does not answer"):
         check_own_server(f"http://127.0.0.1:{free_port()}", "our-nonce")
+
+
+def test_configurations_name_class_threads_and_workers(monkeypatch):
+    assert parse_configs("sync,gthread:4@4,baseline/sync@3", 2, baseline=True) == [
+        Config("sync", 1, 2), Config("gthread", 4, 4), Config("sync", 1, 3, "baseline")]
+    assert [c.name for c in parse_configs("sync@2,gthread:4", 2)] == ["sync 2", "gthread 2×4"]
+    with pytest.raises(SystemExit, match="only baseline"):
+        parse_configs("baseline/sync", 2)
+    with pytest.raises(SystemExit, match="sync or gthread"):
+        parse_configs("gevent", 2)
+
+
+def test_shipped_is_what_gunicorn_conf_says_not_the_shell(monkeypatch):
+    import runpy
+    from pathlib import Path
+
+    conf = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    monkeypatch.setenv("GUNICORN_WORKERS", "97")
+    config = shipped()
+    assert config.kind == conf["worker_class"] and config.workers == conf["workers"] != 97
+    assert parse_configs("shipped", 2) == [config]
