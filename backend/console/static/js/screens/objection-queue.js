@@ -3,7 +3,7 @@
 // decision with its written reason.
 
 import { OBJECTION_DECISIONS, OBJECTION_STATUSES } from "../labels.js";
-import { caseScreen } from "./cases.js";
+import { caseScreen } from "../ui/cases.js";
 
 export default caseScreen({
   kind: "objections",

@@ -3,7 +3,7 @@
 // written reason.
 
 import { REPAIR_DECISIONS, REPAIR_STATUSES } from "../labels.js";
-import { caseScreen } from "./cases.js";
+import { caseScreen } from "../ui/cases.js";
 
 export default caseScreen({
   kind: "repairs",

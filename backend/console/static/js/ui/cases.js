@@ -7,14 +7,14 @@ import { api } from "../api.js";
 import { ApiError } from "../http.js";
 import { CASE_STEPS, EVENT_STATUSES, RUBRIC_CATEGORIES, SEVERITIES, label, options } from "../labels.js";
 import { href } from "../router.js";
-import { append, button, clear, facts, flash, h, pageHead, tag } from "../ui/dom.js";
-import { editor } from "../ui/editor.js";
-import { formatDateTime, signed } from "../ui/format.js";
-import { asNumber, form } from "../ui/form.js";
+import { append, button, clear, facts, flash, h, pageHead, tag } from "./dom.js";
+import { editor } from "./editor.js";
+import { formatDateTime, signed } from "./format.js";
+import { asNumber, form } from "./form.js";
 import {
   OVERDUE_FILTER, assigneeFilter, assigneeName, assignees, attachmentsView, deadline, queueList, queueScreen,
   staffNames, timeline,
-} from "../ui/queue.js";
+} from "./queue.js";
 
 function residentText(resident) {
   return `${resident.masked_name} · ${resident.town} · ${resident.village}`;
