@@ -7,6 +7,7 @@ import base64
 import os
 import secrets
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -92,6 +93,23 @@ def app(database_url, redis_prefix, tmp_path_factory):
     with application.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+WINDOW_ALIGNMENT = 15 * 60
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_windows_begin_with_the_test(monkeypatch):
+    """Rate limits count in fixed windows (a minute, 15 minutes, an hour, a day from midnight in China),
+    each beginning on a quarter hour. The limits' clock runs as if each test began just after a quarter
+    hour, so a test that spends a limit never straddles two windows and sees its count split; a test about
+    windows sets the clock itself."""
+    from types import SimpleNamespace
+
+    from backend.web import ratelimits
+
+    shift = time.time() % WINDOW_ALIGNMENT - 0.5
+    monkeypatch.setattr(ratelimits, "time", SimpleNamespace(time=lambda: time.time() - shift))
 
 
 @pytest.fixture(autouse=True)

@@ -1,6 +1,7 @@
 """Language (SPEC §10): every message people read has its Chinese; Chinese by default, English on request;
 marshmallow's own messages too."""
 
+import ast
 import inspect
 from pathlib import Path
 
@@ -54,6 +55,22 @@ def test_every_message_in_the_code_has_its_chinese_translation():
             missing.append(f"{message.id!r} ({where})")
     assert not missing, ("messages without Chinese (run `make translations`, then write each msgstr in "
                          f"{catalogue_path().relative_to(ROOT)}):\n" + "\n".join(missing))
+
+
+def test_no_message_is_written_around_the_mechanism():
+    """A validator's ``error=`` or a ValidationError given a bare string is shown to people as it is: it
+    must go through ``_()`` like every other message, or it reaches the reader in English."""
+    bare = []
+    for path in sorted((ROOT / "backend").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for call in (node for node in ast.walk(tree) if isinstance(node, ast.Call)):
+            name = getattr(call.func, "id", None) or getattr(call.func, "attr", None)
+            given = [keyword.value for keyword in call.keywords if keyword.arg == "error"]
+            if name == "ValidationError" and call.args:
+                given.append(call.args[0])
+            bare += [f"{path.relative_to(ROOT)}:{call.lineno}" for value in given if isinstance(value, ast.JoinedStr)
+                     or (isinstance(value, ast.Constant) and isinstance(value.value, str))]
+    assert bare == []
 
 
 def test_every_translation_is_chinese_and_keeps_its_placeholders():

@@ -148,6 +148,7 @@ def test_a_notice_with_a_keyword_missing_or_unknown_is_a_programming_error():
 
 def test_the_penalty_notice_is_chinese_and_fits():
     event = SimpleNamespace(rubric_code="LV-T1", title="在禁止区域内违规燃放烟花爆竹并造成他人财产损失", points=-30,
+                            kind="penalty", repairable=False,
                             occurred_at=AT)
     data = penalty_notice(event)
     assert data == {"thing1": "在禁止区域内违规燃放烟花爆竹并造成他人…", "number2": "30",

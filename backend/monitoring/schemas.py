@@ -4,11 +4,12 @@ warnings. The same shape whether computed now or read from a publication."""
 import marshmallow as ma
 from marshmallow import validate
 
+from backend.i18n import _
 from backend.monitoring.service import PURPOSES, STARS
 from backend.web.schemas import QuerySchema, Text
 
 MONTH_PATTERN = r"^2\d{3}-(0[1-9]|1[0-2])$"
-MONTH = validate.Regexp(MONTH_PATTERN, error="a month is written YYYY-MM")
+MONTH = validate.Regexp(MONTH_PATTERN, error=_("a month is written YYYY-MM"))
 WARNING_KINDS = ["overdue_reviews", "overdue_commitments", "penalty_rise", "credit_village_share_fell"]
 
 

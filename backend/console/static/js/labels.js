@@ -72,6 +72,7 @@ export const AUDIT_OBJECTS = {
   staff: "工作人员", setting: "设置项", rubric_item: "评定标准项目", star_levels: "星级", residents: "户籍",
   resident: "居民", credit_event: "信用记录", credit_events: "信用记录", verifier: "核验方", offer: "优惠",
   report: "举报", report_reward: "举报奖励", report_category: "举报类别",
+  repair: "信用修复申请", objection: "异议", published_month: "月度监测结果", commitment_letter: "信用承诺书",
 };
 
 export const AUDIT_ACTIONS = {
@@ -90,6 +91,9 @@ export const AUDIT_ACTIONS = {
   "report.decide": "举报处理决定", "report.view_reporter": "查看举报人身份", "reward.view_payee": "查看奖励领取人",
   "reward.paid": "登记奖励发放", "reward.claim_lookup": "匿名举报领奖查询", "report.penalty_voided": "举报扣分被撤销",
   "report_category.create": "新增举报类别", "report_category.update": "修改举报类别",
+  "repair.assign": "分派信用修复申请", "repair.decide": "信用修复决定", "objection.assign": "分派异议",
+  "objection.decide": "异议处理决定", "monitoring.publish": "发布月度监测结果",
+  "commitment_letter.publish": "发布信用承诺书",
 };
 
 export const REPORT_STATUSES = { submitted: "待受理", acknowledged: "办理中", decided: "已办结" };
@@ -107,6 +111,19 @@ export const REPORT_STEPS = {
 export const REWARD_STATUSES = { approved: "待发放", paid: "已发放", cancelled: "已取消" };
 export const PAY_METHODS = { cash: "现金", bank_transfer: "银行转账", wechat_pay: "微信支付", alipay: "支付宝", other: "其他" };
 export const RESIDENT_STATUSES = { active: "在册", moved: "迁出", deceased: "死亡" };
+
+export const EVENT_STATUSES = { active: "有效", disputed: "异议中", repaired: "已修复", voided: "已撤销", expired: "已过期" };
+export const REPAIR_STATUSES = { pending: "待办理", approved: "修复通过", rejected: "未通过" };
+export const REPAIR_DECISIONS = { approve: "同意修复", reject: "不予修复" };
+export const OBJECTION_STATUSES = { pending: "待办理", upheld: "异议成立", rejected: "异议不成立" };
+export const OBJECTION_DECISIONS = { upheld: "异议成立", rejected: "异议不成立" };
+export const CASE_STEPS = { filed: "提交申请", assigned: "分派", decided: "作出决定" };
+
+export const REVIEW_KINDS = { reports: "举报", repairs: "信用修复", objections: "异议" };
+export const WARNING_KINDS = {
+  overdue_reviews: "审核逾期", overdue_commitments: "政务承诺逾期", penalty_rise: "扣分事件增多",
+  credit_village_share_fell: "信用村占比下降",
+};
 
 export function label(names, code) {
   if (code === null || code === undefined || code === "") return "";

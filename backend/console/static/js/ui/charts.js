@@ -1,5 +1,6 @@
 // Charts through the vendored Chart.js (vendor/chartjs, MIT licence), loaded the first time a screen draws
-// one. Each chart comes with its numbers in a table too: a canvas says nothing to a screen reader.
+// one. Each chart comes with its numbers in a table too: a canvas says nothing to a screen reader. The
+// numbers are counts: the value axis has whole-number ticks.
 //
 //   await barChart(box, {labels: ["澄江街道", "长泾镇"], datasets: [{label: "信用户", data: [120, 80]}]});
 //   await lineChart(box, {labels: ["2026-09", "2026-10"], datasets: [{label: "5★", data: [10, 12]}]});
@@ -57,7 +58,7 @@ function draw(container, type, { labels, datasets, stacked = false, yTitle, desc
         plugins: { legend: { position: "bottom" } },
         scales: {
           x: { stacked, grid: { display: false } },
-          y: { stacked, beginAtZero: true, title: yTitle ? { display: true, text: yTitle } : undefined },
+          y: { stacked, beginAtZero: true, ticks: { precision: 0 }, title: yTitle ? { display: true, text: yTitle } : undefined },
         },
       },
     });
