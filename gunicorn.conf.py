@@ -6,10 +6,10 @@ Workers are ``sync`` processes, ``2 × cores + 1`` of them, chosen by the runs o
 79.6–81.9 with the 4 gthread workers × 4 threads shipped before, 80.3–102.6 with 2 sync and 84.8–105.1
 with 2 gthread × 4, and the lowest p99 on nearly every endpoint (181–394 ms in the quieter pass, against
 347–1,644 ms with gthread); the verification benchmark gave 2 sync workers the best verification ÷ health
-(0.26 / 0.25 against 0.23 / 0.22 for 4 gthread × 4) and p99 (89 / 76 ms against 337 / 117 ms). Threads of one process queue on the
-GIL: the app's work per request is mostly Python, not waiting. Every value can be changed through the
-variable named beside it, without editing this file (``GUNICORN_WORKER_CLASS=gthread`` and
-``GUNICORN_THREADS`` bring the threads back).
+(0.26 / 0.25 against 0.23 / 0.22 for 4 gthread × 4) and p99 (89 / 76 ms against 337 / 117 ms). Threads
+of one process queue on the GIL: the app's work per request is mostly Python, not waiting. Every value
+can be changed through the variable named beside it, without editing this file
+(``GUNICORN_WORKER_CLASS=gthread`` and ``GUNICORN_THREADS`` bring the threads back).
 
 A sync worker is held by its request from the first byte to the last: put it behind a proxy that buffers
 request bodies (nginx does by default), or a slow upload holds a whole worker. A worker that answers no
