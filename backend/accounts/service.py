@@ -1,13 +1,13 @@
 """WeChat sign-in and identity binding (实名绑定) of SPEC §2 and §9."""
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
 
 from backend.accounts.models import WeChatAccount
 from backend.audit import service as audit
 from backend.auth import service as tokens
 from backend.data.extensions import db
+from backend.data.prepared import Prepared
 from backend.dates.timeutil import utcnow
 from backend.i18n import _
 from backend.residents import service as residents
@@ -109,7 +109,7 @@ def _bind(wechat: WeChat, account_id: int, *, name: str, id_number: str, phone_c
     except IntegrityError as exc:  # another account bound the same resident a moment ago
         db.session.rollback()
         raise AlreadyBound(_("This resident is already bound to another WeChat account.")) from exc
-    audit.record(_principal_of(account), "identity.bind", "resident", resident.id,
+    audit.record(_principal_of(account.id), "identity.bind", "resident", resident.id,
                  after={"wechat_account": account.id})
     db.session.commit()
     return resident
@@ -123,7 +123,7 @@ def unbind_identity(account_id: int) -> None:
     resident_id = account.resident_id
     account.resident_id = None
     account.bound_at = None
-    audit.record(_principal_of(account), "identity.unbind", "resident", resident_id,
+    audit.record(_principal_of(account.id), "identity.unbind", "resident", resident_id,
                  before={"wechat_account": account.id})
     db.session.commit()
 
@@ -143,35 +143,40 @@ def admin_unbind(actor: Principal, resident_id: int, reason: str) -> Resident:
     return resident
 
 
-def _principal_of(account: WeChatAccount, family_id: str | None = None, *, roles=None) -> Principal:
-    """The account's rights as of now: always a resident user, and an operator while its membership and
-    its verifier are live (a suspended verifier's role answers 403 ``verifier_suspended``)."""
-    from backend.verifiers.service import operator_roles
+def _build_principal_read():
+    from backend.verifiers.service import with_live_membership
 
-    held, suspended, details = roles or operator_roles(account.id)
-    return Principal(kind="wechat", id=account.id, roles=frozenset({RESIDENT}) | held, suspended_roles=suspended,
-                     family_id=family_id, resident_id=account.resident_id, name=f"wechat:{account.id}",
-                     extra=details)
+    account = WeChatAccount.__table__
+    return with_live_membership(select(account.c.id, account.c.resident_id), account.c.id).where(
+        account.c.id == bindparam("account_id")).limit(1)
+
+
+# Built once (``Prepared``): this runs on every request of the mini-program and every operator's scan.
+_PRINCIPAL_READ = Prepared(_build_principal_read)
+
+
+def _principal_of(account_id: int, family_id: str | None = None) -> Principal:
+    """The account's rights as of now, read in one statement with its live operator membership: always a
+    resident user, and an operator while the membership and its verifier are live (a suspended verifier's
+    role answers 403 ``verifier_suspended``)."""
+    from backend.verifiers.service import roles_of_row
+
+    row = _PRINCIPAL_READ.execute(account_id=account_id).first()
+    if row is None:
+        raise Unauthenticated("This account no longer exists.", reason="account_disabled")
+    held, suspended, details = roles_of_row(row)
+    return Principal(kind="wechat", id=row.id, roles=frozenset({RESIDENT}) | held, suspended_roles=suspended,
+                     family_id=family_id, resident_id=row.resident_id, name=f"wechat:{row.id}", extra=details)
 
 
 def roles_of(account_id: int) -> list[str]:
     """The roles a new access token lists (the live check on each request is what counts)."""
-    return sorted(_principal_of(get_account(account_id)).roles)
+    return sorted(_principal_of(account_id).roles)
 
 
 def principal_from_claims(claims: dict) -> Principal:
-    """The caller of every WeChat request: the account and its live operator membership with the
-    verifier, in one query."""
-    from backend.verifiers.models import Operator
-    from backend.verifiers.service import live_membership_join, roles_of_membership
-
-    row = db.session.execute(
-        select(WeChatAccount, Operator).outerjoin(*live_membership_join(WeChatAccount.id))
-        .options(joinedload(Operator.verifier)).where(WeChatAccount.id == claims["uid"]).limit(1)).first()
-    if row is None:
-        raise Unauthenticated("This account no longer exists.", reason="account_disabled")
-    account, operator = row
-    return _principal_of(account, claims["fam"], roles=roles_of_membership(operator))
+    """The caller of every WeChat request, from the claims of its access token."""
+    return _principal_of(claims["uid"], claims["fam"])
 
 
 def bound_resident(principal: Principal) -> Resident:

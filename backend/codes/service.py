@@ -26,7 +26,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import current_app
 from qrcode.image.pure import PyPNGImage
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.codes import keys
@@ -36,6 +36,7 @@ from backend.credit import service as credit
 from backend.credit.levels import DEFAULT_LEVELS, level_name
 from backend.credit.models import CreditAccount, CreditEvent, StarLevel
 from backend.data.extensions import db
+from backend.data.prepared import Prepared, placeholders
 from backend.dates.timeutil import SHANGHAI, utcnow
 from backend.i18n import _
 from backend.privacy.masking import mask_name
@@ -179,9 +180,8 @@ def read_code(token: str, *, published: tuple[str | None, int] | None = None) ->
     claims of the SPEC and a lifetime no longer than the setting allows; 400 ``code_invalid`` otherwise.
     Whether it has expired is left to the caller (a used code says so first). ``published``: the key's
     published public key and the lifetime setting, when the caller has read them already."""
-    kid = code_kid(token)
     public_text, ttl_seconds = published or (
-        db.session.scalar(keys.published_public_key(kid, utcnow())), settings.get(TTL_SETTING))
+        db.session.scalar(keys.published_public_key(code_kid(token), utcnow())), settings.get(TTL_SETTING))
     public = keys.public_key(public_text)
     if public is None:
         raise CodeInvalid()
@@ -205,6 +205,10 @@ def code_kid(token: str) -> str:
         header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError as exc:
         raise CodeInvalid() from exc
+    return _kid_of(header)
+
+
+def _kid_of(header: dict) -> str:
     if header.get("alg") != keys.ALGORITHM or not keys.KID.fullmatch(str(header.get("kid", ""))):
         raise CodeInvalid()
     if header.get("typ") != keys.CODE_TYP:  # a credit report, or any other kind of token (SPEC §4)
@@ -270,7 +274,7 @@ def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None =
     statement (``_read``), the offers from the shared store (``offers_cache``), and the verification with
     its query record in one statement (``_consume``); the rules are checked in the order above all the
     same, the signature before anything read is used."""
-    kid, unchecked = code_kid(token), _unchecked_claims(token)
+    kid, unchecked = _unchecked(token)
     try:
         resident_id = open_subject(unchecked["sub"])
     except CodeInvalid:
@@ -349,16 +353,34 @@ def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None =
     return answer
 
 
-def _unchecked_claims(token: str) -> dict:
-    """The ``jti`` and ``sub`` of a code before its signature is checked: only to read what the code
-    names in the same statement as its key; ``read_code`` decides whether the code is authentic."""
+def _unchecked(token: str) -> tuple[str, dict]:
+    """The kid (``code_kid``'s checks) and the claims of a code before its signature is checked, in one
+    parse: only to read what the code names in the same statement as its key; ``read_code`` decides
+    whether the code is authentic."""
     try:
-        claims = jwt.decode(token, options={"verify_signature": False})
+        parts = jwt.decode_complete(token, options={"verify_signature": False})
     except jwt.InvalidTokenError as exc:
         raise CodeInvalid() from exc
+    claims = parts["payload"]
     if not isinstance(claims.get("jti"), str) or not isinstance(claims.get("sub"), str):
         raise CodeInvalid()
-    return claims
+    return _kid_of(parts["header"]), claims
+
+
+def _build_read():
+    public = keys.published_public_key(bindparam("kid"), bindparam("now")).scalar_subquery()
+    ttl = select(SettingValue.value).where(SettingValue.key == TTL_SETTING).scalar_subquery()
+    used = select(Verification.id).where(Verification.jti == bindparam("jti")).scalar_subquery()
+    levels = select(func.count()).select_from(StarLevel).scalar_subquery()
+    name = select(StarLevel.name).where(StarLevel.stars == CreditAccount.stars).scalar_subquery()
+    return (select(public.label("public_key"), ttl.label("ttl"), used.label("used"), Resident.id, Resident.status,
+                   Resident.name_sealed, CreditAccount.stars, CreditAccount.points, CreditAccount.next_expiry_at,
+                   levels.label("levels"), name.label("level_name"))
+            .select_from(Resident).outerjoin(CreditAccount, CreditAccount.resident_id == Resident.id)
+            .where(Resident.id == bindparam("resident_id")))
+
+
+_READ = Prepared(_build_read)
 
 
 def _read(kid: str, jti: str, resident_id: int | None, now: datetime):
@@ -368,17 +390,7 @@ def _read(kid: str, jti: str, resident_id: int | None, now: datetime):
     ``levels.current_levels``); None when the code names no resident."""
     if resident_id is None:
         return None
-    public = keys.published_public_key(kid, now).scalar_subquery()
-    ttl = select(SettingValue.value).where(SettingValue.key == TTL_SETTING).scalar_subquery()
-    used = select(Verification.id).where(Verification.jti == jti).scalar_subquery()
-    levels = select(func.count()).select_from(StarLevel).scalar_subquery()
-    name = select(StarLevel.name).where(StarLevel.stars == CreditAccount.stars).scalar_subquery()
-    row = db.session.execute(
-        select(public.label("public_key"), ttl.label("ttl"), used.label("used"), Resident.id, Resident.status,
-               Resident.name_sealed, CreditAccount.stars, CreditAccount.points, CreditAccount.next_expiry_at,
-               levels.label("levels"), name.label("level_name"))
-        .select_from(Resident).outerjoin(CreditAccount, CreditAccount.resident_id == Resident.id)
-        .where(Resident.id == resident_id)).first()
+    row = _READ.execute(kid=kid, now=now, jti=jti, resident_id=resident_id).first()
     if row is None:
         return None
     return SimpleNamespace(**row._asdict(), ttl_seconds=SETTINGS[TTL_SETTING].default if row.ttl is None else row.ttl)
@@ -388,18 +400,38 @@ def _used(jti: str) -> bool:
     return db.session.scalar(select(Verification.id).where(Verification.jti == jti)) is not None
 
 
+# The columns a verification and its query record are written with (``verify``, ``query_records.row``).
+VERIFICATION_COLUMNS = ("jti", "at", "resident_id", "verifier_id", "operator_id", "api_key_id", "scope", "purpose",
+                        "stars", "offer_id", "redeemed", "min_stars", "admitted")
+_RECORD = "record_"
+
+
+def _insert_verification():
+    table = Verification.__table__
+    return insert(table).values(placeholders(table, VERIFICATION_COLUMNS)).returning(table.c.id)
+
+
+def _insert_record():
+    table = QueryRecord.__table__
+    return insert(table).values(placeholders(table, query_records.ROW_COLUMNS, prefix=_RECORD))
+
+
+_INSERT_VERIFICATION = Prepared(_insert_verification)
+_INSERT_RECORD = Prepared(_insert_record)
+# PostgreSQL: the query record as a data-modifying CTE of the verification's INSERT, one round trip.
+_INSERT_BOTH = Prepared(lambda: _insert_verification().add_cte(_insert_record().cte("query_record")))
+
+
 def _consume(values: dict, record: dict) -> int:
     """Insert the verification (its unique ``jti`` consumes the code) and the resident's query record in
-    one round trip where the database allows (PostgreSQL: the record as a data-modifying CTE); the
-    verification's id. A code used meanwhile is 409 ``code_used`` and nothing is written."""
-    consume = insert(Verification).values(values).returning(Verification.id)
-    recorded = insert(QueryRecord).values(record)
-    together = db.session.get_bind().dialect.name == "postgresql"
+    one round trip where the database allows; the verification's id. A code used meanwhile is 409
+    ``code_used`` and nothing is written."""
+    recorded = {_RECORD + name: value for name, value in record.items()}
     try:
-        if together:
-            return db.session.execute(consume.add_cte(recorded.cte("query_record"))).scalar_one()
-        verification_id = db.session.execute(consume).scalar_one()
-        db.session.execute(recorded)
+        if db.session.get_bind().dialect.name == "postgresql":
+            return _INSERT_BOTH.execute(**values, **recorded).scalar_one()
+        verification_id = _INSERT_VERIFICATION.execute(**values).scalar_one()
+        _INSERT_RECORD.execute(**recorded)
         return verification_id
     except IntegrityError as exc:
         db.session.rollback()

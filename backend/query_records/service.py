@@ -46,6 +46,10 @@ def record(resident_ids: int | Iterable[int], actor: Principal, *, purpose: str,
         for rid in ids])
 
 
+ROW_COLUMNS = ("resident_id", "at", "actor_kind", "actor_id", "actor_role", "actor_label", "purpose", "scope",
+               "held_for")
+
+
 def row(resident_id: int, actor: Principal, *, purpose: str, scope: str, actor_label: str | None = None,
         held_for: str | None = None, at=None) -> dict:
     """The columns of one query record, for a caller that writes it in a statement of its own making (the

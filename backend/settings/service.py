@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from backend.audit import service as audit
 from backend.data.extensions import db
+from backend.data.prepared import Prepared
 from backend.dates.timeutil import utcnow
 from backend.i18n import _
 from backend.i18n.field_messages import translated
@@ -32,11 +33,15 @@ def on_change(key: str):
     return decorator
 
 
+# Built once (``Prepared``): limits read their allowances on many requests.
+_STORED = Prepared(lambda: select(SettingValue.__table__.c.key, SettingValue.__table__.c.value))
+
+
 def _stored() -> dict:
     # Read once per request: settings change rarely, and every worker reads the database, not a copy.
     if has_request_context() and _CACHE in request.environ:
         return request.environ[_CACHE]
-    values = {row.key: row.value for row in db.session.scalars(select(SettingValue))}
+    values = {key: value for key, value in _STORED.execute()}
     if has_request_context():
         request.environ[_CACHE] = values
     return values

@@ -38,7 +38,12 @@ class Verifier(db.Model):
     @property
     def may_verify(self) -> bool:
         """Active and not black-listed: what its operators and keys need to act for it."""
-        return self.status == "active" and not self.black_listed
+        return self.verifies(self.status, self.black_listed)
+
+    @staticmethod
+    def verifies(status: str, black_listed: bool) -> bool:
+        """``may_verify`` of a verifier read as columns."""
+        return status == "active" and not black_listed
 
 
 class OperatorInvite(db.Model):

@@ -7,7 +7,7 @@ or key with its verifier, so a suspension, a removal or a revocation counts from
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from stdnum.cn import uscc as uscc_code
@@ -15,6 +15,7 @@ from stdnum.exceptions import ValidationError
 
 from backend.audit import service as audit
 from backend.data.extensions import db
+from backend.data.prepared import Prepared
 from backend.dates.timeutil import utcnow
 from backend.i18n import _
 from backend.privacy.sealing import digest_secret
@@ -302,13 +303,12 @@ def principal_from_api_key(key: str, address: str) -> Principal:
         # Written at most once a minute, so a busy key does not turn every verification into a write.
         db.session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
         db.session.commit()
-    verifier = row.verifier
     held = frozenset({VERIFIER_SYSTEM})
-    active = verifier.may_verify
+    active = Verifier.verifies(row.verifier_status, row.verifier_black_listed)
     return Principal(kind="apikey", id=row.id, roles=held if active else frozenset(),
-                     suspended_roles=frozenset() if active else held, name=verifier.name,
-                     extra={"verifier_id": verifier.id, "verifier_kind": verifier.kind,
-                            "verifier_name": verifier.name})
+                     suspended_roles=frozenset() if active else held, name=row.verifier_name,
+                     extra={"verifier_id": row.verifier_id, "verifier_kind": row.verifier_kind,
+                            "verifier_name": row.verifier_name})
 
 
 def api_key_works(key: str) -> bool:
@@ -320,11 +320,24 @@ def api_key_works(key: str) -> bool:
     return True
 
 
-def _api_key_row(key: str) -> ApiKey:
+def _build_api_key_read():
+    return (select(ApiKey.id, ApiKey.key_hash, ApiKey.revoked_at, ApiKey.last_used_at,
+                   Verifier.id.label("verifier_id"), Verifier.kind.label("verifier_kind"),
+                   Verifier.name.label("verifier_name"), Verifier.status.label("verifier_status"),
+                   Verifier.black_listed.label("verifier_black_listed"))
+            .join(Verifier, Verifier.id == ApiKey.verifier_id).where(ApiKey.prefix == bindparam("prefix")))
+
+
+# Built once (``Prepared``): a bank's system sends its key with every verification.
+_API_KEY_READ = Prepared(_build_api_key_read)
+
+
+def _api_key_row(key: str):
+    """The key's row with its verifier's columns; 401 unless it is a live key."""
     parts = (key or "").split("_", 2)
     if len(parts) != 3 or parts[0] != API_KEY_PREFIX:
         raise Unauthenticated(_("This API key is not valid."), reason="api_key_invalid")
-    row = db.session.scalar(select(ApiKey).options(joinedload(ApiKey.verifier)).where(ApiKey.prefix == parts[1]))
+    row = _API_KEY_READ.execute(prefix=parts[1]).first()
     if row is None or not secrets.compare_digest(row.key_hash, digest_secret(key)):
         raise Unauthenticated(_("This API key is not valid."), reason="api_key_invalid")
     if row.revoked_at is not None:
@@ -332,25 +345,25 @@ def _api_key_row(key: str) -> ApiKey:
     return row
 
 
-def operator_roles(account_id: int) -> tuple[frozenset, frozenset, dict]:
-    """(roles, suspended roles, details) an account holds as a verifier operator, as of now."""
-    return roles_of_membership(membership(account_id))
+def with_live_membership(statement, account_column):
+    """``statement`` outer-joined with the account's live operator membership and its verifier, with the
+    columns ``roles_of_row`` reads (the principal reads them with the account in one query on every request
+    of a WeChat account)."""
+    return (statement.add_columns(Operator.id.label("operator_id"), Verifier.id.label("verifier_id"),
+                                  Verifier.kind.label("verifier_kind"), Verifier.name.label("verifier_name"),
+                                  Verifier.status.label("verifier_status"),
+                                  Verifier.black_listed.label("verifier_black_listed"))
+            .outerjoin(Operator, and_(Operator.account_id == account_column, Operator.removed_at.is_(None)))
+            .outerjoin(Verifier, Verifier.id == Operator.verifier_id))
 
 
-def live_membership_join(account_column):
-    """The account's live operator membership and its verifier, to outer-join in the caller's statement
-    (the principal reads the account with it in one query on every request of a WeChat account)."""
-    return Operator, and_(Operator.account_id == account_column, Operator.removed_at.is_(None))
-
-
-def roles_of_membership(operator: Operator | None) -> tuple[frozenset, frozenset, dict]:
-    """(roles, suspended roles, details) of a live membership (``None``: none)."""
-    if operator is None:
+def roles_of_row(row) -> tuple[frozenset, frozenset, dict]:
+    """(roles, suspended roles, details) of the membership columns ``with_live_membership`` added."""
+    if row.operator_id is None:
         return frozenset(), frozenset(), {}
-    verifier = operator.verifier
-    details = {"verifier_id": verifier.id, "verifier_kind": verifier.kind, "verifier_name": verifier.name,
-               "operator_id": operator.id}
-    if verifier.may_verify:
+    details = {"verifier_id": row.verifier_id, "verifier_kind": row.verifier_kind, "verifier_name": row.verifier_name,
+               "operator_id": row.operator_id}
+    if Verifier.verifies(row.verifier_status, row.verifier_black_listed):
         return frozenset({OPERATOR}), frozenset(), details
     return frozenset(), frozenset({OPERATOR}), details
 
