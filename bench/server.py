@@ -173,15 +173,57 @@ def refuse_unless_clean(result: dict, what: str) -> dict:
     return result
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process(pid: str) -> tuple[str, int, float] | None:
+    """(program, parent's pid, CPU seconds used) of a process, from /proc; None once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        program = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")[0].decode(errors="replace")
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # after the command's name, which may hold spaces
+    return program, int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def cpu_by_kind(server: Gunicorn) -> dict[str, float]:
+    """CPU seconds used so far by this server's gunicorn (master and workers), by every PostgreSQL process
+    and by Redis: what the machine spends on the requests besides the load generator."""
+    used = {"gunicorn": 0.0, "postgres": 0.0, "redis": 0.0}
+    master = server.process.pid
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        found = _process(pid)
+        if found is None:
+            continue
+        program, parent, seconds = found
+        if int(pid) == master or parent == master:
+            used["gunicorn"] += seconds
+        elif program.startswith("postgres"):
+            used["postgres"] += seconds
+        elif "redis-server" in program:
+            used["redis"] += seconds
+    return used
+
+
 def wrk(server: Gunicorn, path: str, seconds: int, *, threads: int = 2, connections: int = 8,
         script: str | None = None, extra_env: dict | None = None) -> dict:
     """One wrk measurement against ``server``: checked to be ours before and after, 2xx only. An answer
-    slower than 10 s is a socket error (wrk's ``timeout``); a slow answer below that counts in the tail."""
+    slower than 10 s is a socket error (wrk's ``timeout``); a slow answer below that counts in the tail.
+    With it, the CPU each answer cost the server, PostgreSQL, Redis and wrk itself (``cpu_ms``)."""
     server.check()
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "--latency"]
     if script:
         command += ["-s", script]
+    cpu_before, wrk_before = cpu_by_kind(server), os.times()
     output = subprocess.run(command + [server.base_url + path], capture_output=True, text=True,  # noqa: S603
                             check=True, env={**os.environ, **(extra_env or {}), "WRK_THREADS": str(threads)}).stdout
+    cpu_after, wrk_after = cpu_by_kind(server), os.times()
     server.check()
-    return refuse_unless_clean(parse_wrk(output), f"{server.label} {path}")
+    result = refuse_unless_clean(parse_wrk(output), f"{server.label} {path}")
+    used = {kind: cpu_after[kind] - cpu_before[kind] for kind in cpu_before}
+    used["wrk"] = (wrk_after.children_user + wrk_after.children_system
+                   - wrk_before.children_user - wrk_before.children_system)
+    result["cpu_ms"] = {kind: round(seconds * 1000 / result["requests"], 3) for kind, seconds in used.items()}
+    result["cpu_ms"]["all"] = round(sum(result["cpu_ms"].values()), 3)
+    return result

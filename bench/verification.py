@@ -244,6 +244,8 @@ def main() -> None:
             figures[name] = {metric: statistics.median(r[metric] for r in runs)
                              for metric in ("rps", "p50_ms", "p99_ms")}
             figures[name]["runs_rps"] = [r["rps"] for r in runs]
+            figures[name]["cpu_ms"] = {kind: statistics.median(r["cpu_ms"][kind] for r in runs)
+                                       for kind in runs[0]["cpu_ms"]}
         for name in ("operator", "api_key"):
             # the ratio of each run (health measured just before), then their median
             ratios = [v["rps"] / h["rps"] for v, h in zip(endpoints[name], endpoints["health"], strict=True)]

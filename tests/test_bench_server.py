@@ -122,3 +122,37 @@ def test_shipped_is_what_gunicorn_conf_says_not_the_shell(monkeypatch):
     config = shipped()
     assert config.kind == conf["worker_class"] and config.workers == conf["workers"] != 97
     assert parse_configs("shipped", 2) == [config]
+
+
+def test_the_cpu_of_a_server_counts_its_master_and_workers_and_nothing_else():
+    """What a request costs the machine is read from /proc: the server's own processes (the master and the
+    workers it forked), not a busy process of someone else."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from types import SimpleNamespace
+
+    from bench.server import cpu_by_kind
+
+    spin = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() < end: pass\ntime.sleep(60)"
+    master = subprocess.Popen([sys.executable, "-c",  # noqa: S603 - the test's own interpreter
+                               f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {spin!r}])\n{spin}"],
+                              start_new_session=True)
+    stranger = subprocess.Popen([sys.executable, "-c", spin], start_new_session=True)  # noqa: S603
+    try:
+        server = SimpleNamespace(process=master)
+        before = cpu_by_kind(server)["gunicorn"]
+        used, deadline = 0.0, time.monotonic() + 30
+        while time.monotonic() < deadline:  # until both spins are over, however loaded the machine is
+            time.sleep(0.5)
+            now = cpu_by_kind(server)["gunicorn"] - before
+            if now >= 0.6 and now == used:
+                break
+            used = now
+        assert 0.6 <= used < 1.2  # two spins of 0.4 s (master and child), not the stranger's third
+    finally:
+        for process in (master, stranger):
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

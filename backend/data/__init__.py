@@ -1,2 +1,3 @@
 """Storage mechanisms every domain shares: the database object and column types, the shared store
-(Redis or its in-process stand-in), set-based bulk writes and the reading of import files."""
+(Redis or its in-process stand-in), set-based bulk writes, the reading of import files, and statements
+built once for the hot paths."""
