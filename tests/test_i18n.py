@@ -57,20 +57,41 @@ def test_every_message_in_the_code_has_its_chinese_translation():
                          f"{catalogue_path().relative_to(ROOT)}):\n" + "\n".join(missing))
 
 
+def _refusals() -> set[str]:
+    """The names of every refusal (``DomainError`` and its subclasses) the app defines."""
+    from backend import create_app  # noqa: F401 - importing the app imports every domain's refusals
+    from backend.web.errors import DomainError
+
+    found, waiting = set(), [DomainError]
+    while waiting:
+        kind = waiting.pop()
+        found.add(kind.__name__)
+        waiting += kind.__subclasses__()
+    return found
+
+
 def test_no_message_is_written_around_the_mechanism():
-    """A validator's ``error=`` or a ValidationError given a bare string is shown to people as it is: it
-    must go through ``_()`` like every other message, or it reaches the reader in English."""
+    """A validator's ``error=``, a ValidationError or a refusal (any ``DomainError``) given a bare string is
+    shown to people as it is: it must go through ``_()`` like every other message, or it reaches the
+    reader in English."""
+    refusals = _refusals()
     bare = []
     for path in sorted((ROOT / "backend").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for call in (node for node in ast.walk(tree) if isinstance(node, ast.Call)):
             name = getattr(call.func, "id", None) or getattr(call.func, "attr", None)
             given = [keyword.value for keyword in call.keywords if keyword.arg == "error"]
-            if name == "ValidationError" and call.args:
+            if name in refusals:
+                given += [keyword.value for keyword in call.keywords if keyword.arg == "message"]
+            if (name == "ValidationError" or name in refusals) and call.args:
                 given.append(call.args[0])
             bare += [f"{path.relative_to(ROOT)}:{call.lineno}" for value in given if isinstance(value, ast.JoinedStr)
                      or (isinstance(value, ast.Constant) and isinstance(value.value, str))]
     assert bare == []
+
+
+def test_the_check_for_bare_messages_knows_every_refusal():
+    assert {"DomainError", "Unauthenticated", "NotFound", "CodeInvalid", "ResidentNotActive"} <= _refusals()
 
 
 def test_every_translation_is_chinese_and_keeps_its_placeholders():

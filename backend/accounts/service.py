@@ -163,7 +163,7 @@ def _principal_of(account_id: int, family_id: str | None = None) -> Principal:
 
     row = _PRINCIPAL_READ.execute(account_id=account_id).first()
     if row is None:
-        raise Unauthenticated("This account no longer exists.", reason="account_disabled")
+        raise Unauthenticated(_("This account no longer exists."), reason="account_disabled")
     held, suspended, details = roles_of_row(row)
     return Principal(kind="wechat", id=row.id, roles=frozenset({RESIDENT}) | held, suspended_roles=suspended,
                      family_id=family_id, resident_id=row.resident_id, name=f"wechat:{row.id}", extra=details)
