@@ -31,7 +31,23 @@ class CommitmentLetter(db.Model):
     published_by: Mapped[int | None] = mapped_column(Integer)
 
 
-class RepairApplication(db.Model):
+class _ReviewedCase:
+    """What a repair application and an objection share: the resident's case under review, its deadline,
+    its reviewer and its final decision (``backend.review``)."""
+
+    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    filed_at = mapped_column(UTCDateTime, nullable=False)
+    due_on = mapped_column(Date, nullable=False)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id"), index=True)
+    decision: Mapped[str | None] = mapped_column(String(10))
+    note_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    decided_at = mapped_column(UTCDateTime, nullable=True)
+    decided_by: Mapped[int | None] = mapped_column(Integer)
+
+
+class RepairApplication(_ReviewedCase, db.Model):
     """A resident's application to repair one penalty (信用修复申请)."""
 
     __tablename__ = "repair_applications"
@@ -45,25 +61,15 @@ class RepairApplication(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("credit_events.id"), index=True)
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
     statement_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     commitment_version: Mapped[int] = mapped_column(ForeignKey("commitment_letters.version"))
-    status: Mapped[str] = mapped_column(String(10), default="pending")
-    filed_at = mapped_column(UTCDateTime, nullable=False)
-    due_on = mapped_column(Date, nullable=False)
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id"), index=True)
-    decision: Mapped[str | None] = mapped_column(String(10))
-    note_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
-    fingerprint: Mapped[str | None] = mapped_column(String(64))
-    decided_at = mapped_column(UTCDateTime, nullable=True)
-    decided_by: Mapped[int | None] = mapped_column(Integer)
 
     steps: Mapped[list["CaseStep"]] = relationship(
         primaryjoin="and_(CaseStep.case_kind == 'repair', foreign(CaseStep.case_id) == RepairApplication.id)",
         order_by="CaseStep.id", viewonly=True)
 
 
-class Objection(db.Model):
+class Objection(_ReviewedCase, db.Model):
     """A resident's objection to one of their events (异议): one per event, ever."""
 
     __tablename__ = "objections"
@@ -74,17 +80,7 @@ class Objection(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("credit_events.id"), unique=True)
-    resident_id: Mapped[int] = mapped_column(ForeignKey("residents.id"), index=True)
     reason_sealed: Mapped[bytes] = mapped_column(LargeBinary)
-    status: Mapped[str] = mapped_column(String(10), default="pending")
-    filed_at = mapped_column(UTCDateTime, nullable=False)
-    due_on = mapped_column(Date, nullable=False)
-    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("staff_members.id"), index=True)
-    decision: Mapped[str | None] = mapped_column(String(10))
-    note_sealed: Mapped[bytes | None] = mapped_column(LargeBinary)
-    fingerprint: Mapped[str | None] = mapped_column(String(64))
-    decided_at = mapped_column(UTCDateTime, nullable=True)
-    decided_by: Mapped[int | None] = mapped_column(Integer)
 
     steps: Mapped[list["CaseStep"]] = relationship(
         primaryjoin="and_(CaseStep.case_kind == 'objection', foreign(CaseStep.case_id) == Objection.id)",
