@@ -19,6 +19,7 @@ from backend.query_records.models import QueryRecord
 from backend.repairs import service as repairs
 from backend.repairs.models import Objection, RepairApplication
 from backend.reports.models import ReportReward
+from backend.review import deadlines
 from tests.conftest import TEST_DATABASE_URL, send_at_once
 from tests.reporting import upload_id
 from tests.test_credit_codes import bank, bank_system, token_of, verified  # noqa: F401 - fixtures
@@ -194,6 +195,8 @@ def test_a_penalty_that_neither_counts_nor_is_disclosed_cannot_be_repaired_or_ob
     gone = office.grant("T-GENERAL", occurred_at=utcnow() - timedelta(days=800))
     refused(office.apply(gone.id), 422, "not_repairable")
     refused(office.object(gone.id), 422, "event_not_objectionable")
+    assert count(RepairApplication) == 0 and count(Objection) == 0
+    assert db.session.get(CreditEvent, gone.id).status == "active"
 
 
 def test_a_pending_repair_blocks_a_second_and_an_objection(office):
@@ -284,7 +287,8 @@ def test_the_deadlines_are_settings(office, monkeypatch):
 
 def overdue_at(moment: datetime) -> dict[str, int]:
     """The overdue counts monitoring sees at ``moment`` (SPEC §8), summed over the towns."""
-    period = Period(month="", start=moment - timedelta(days=31), end=moment, as_of=moment, on=repairs.local_day(moment))
+    period = Period(month="", start=moment - timedelta(days=31), end=moment, as_of=moment,
+                    on=deadlines.local_date(moment))
     return {name: sum(counts.overdue for counts in source(period).values())
             for name, source in (("repairs", repairs.repair_counts), ("objections", repairs.objection_counts))}
 
@@ -396,6 +400,8 @@ def test_a_decision_is_final(office):
     refused(office.decide(url, "reject"), 409, "already_decided")
     refused(office.decide(url, "approve", "换一个理由"), 409, "already_decided")
     assert count(NoticeAttempt, NoticeAttempt.kind == "repair_decided") == 1
+    event = db.session.get(CreditEvent, application["event"]["id"])
+    assert [(change.from_status, change.to_status) for change in event.changes] == [("active", "repaired")]
     refused(office.decide(f"{REVIEW_REPAIRS}/999999", "approve"), 404, "repair_not_found")
 
 
@@ -426,6 +432,7 @@ def test_an_objected_event_is_disputed_and_still_counts(office, client):
     assert client.get(f"{EVENTS}/{event.id}", headers=office.me).get_json()["status"] == "disputed"
     assert credit.get_account(office.resident.id).points == points
     refused(office.object(event.id), 409, "already_objected")
+    assert count(Objection) == 1
 
 
 def test_an_upheld_objection_voids_the_event_and_the_department_sees_it(office, client):
@@ -462,6 +469,7 @@ def test_a_rejected_objection_returns_the_event_to_active_and_no_second_objectio
     db.session.expire_all()
     assert db.session.get(CreditEvent, event.id).status == "active"
     refused(office.object(event.id), 409, "already_objected")
+    assert count(Objection) == 1 and db.session.get(CreditEvent, event.id).status == "active"
     assert office.apply(event.id).status_code == 201  # repair is open again
 
 

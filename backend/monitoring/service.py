@@ -234,7 +234,7 @@ def rated_towns(moment: datetime, before: datetime) -> dict[int, dict]:
         village_columns += [
             count.label(f"households_{i}"), credit.label(f"credit_households_{i}"),
             case((count > 0, 1), else_=0).label(f"has_households_{i}"),
-            ratings._at_least(credit, count, rules.village_share).label(f"is_credit_{i}")]
+            ratings.at_least(credit, count, rules.village_share).label(f"is_credit_{i}")]
     villages = (select(households.c.village_id, households.c.town_id,
                        func.sum(households.c.members_0).label("residents"), *village_columns,
                        *[func.sum(households.c[f"s{stars}"]).label(f"s{stars}") for stars in STARS])
@@ -326,10 +326,6 @@ def _commitments(as_of: datetime) -> dict[int | None, dict]:
     return found
 
 
-def _share(part: int, whole: int) -> float:
-    return round(part / whole, 4) if whole else 0.0
-
-
 def compute(month: str, *, now: datetime | None = None) -> dict:
     """The month's figures per town and city-wide, and its warnings: the document a publication freezes."""
     found = period(month, now)
@@ -371,8 +367,8 @@ def compute(month: str, *, now: datetime | None = None) -> dict:
     town_rows = []
     for town_id, name in towns.items():
         town = per_town[town_id]
-        town.ratings["credit_village_share"] = _share(town.ratings["credit_villages"], town.ratings["villages"])
-        is_credit_town = _meets(town.ratings["credit_villages"], town.ratings["villages"], town_share)
+        town.ratings["credit_village_share"] = ratings.share(town.ratings["credit_villages"], town.ratings["villages"])
+        is_credit_town = ratings.meets(town.ratings["credit_villages"], town.ratings["villages"], town_share)
         town_rows.append({"town": name, **asdict(town), "ratings": {**town.ratings, "is_credit_town": is_credit_town}})
     city = Figures()
     city.reviews = {name: asdict(ReviewCounts()) for name in names}
@@ -380,7 +376,7 @@ def compute(month: str, *, now: datetime | None = None) -> dict:
         city.add(town)
         for name in names:
             city.reviews[name] = asdict(ReviewCounts(**city.reviews[name]) + ReviewCounts(**town.reviews[name]))
-    city.ratings["credit_village_share"] = _share(city.ratings["credit_villages"], city.ratings["villages"])
+    city.ratings["credit_village_share"] = ratings.share(city.ratings["credit_villages"], city.ratings["villages"])
     city_row = {**asdict(city), "ratings": {
         **city.ratings, "towns": len(town_rows),
         "credit_towns": sum(1 for row in town_rows if row["ratings"]["is_credit_town"])}}
@@ -390,10 +386,6 @@ def compute(month: str, *, now: datetime | None = None) -> dict:
                              "rewards": unplaced.rewards}}
     document["warnings"] = warnings(document, _previous_figures(before, rated, towns))
     return document
-
-
-def _meets(part: int, whole: int, share: Fraction) -> bool:
-    return whole > 0 and part * share.denominator >= whole * share.numerator
 
 
 # --- warnings (预警) ------------------------------------------------------------------------------------
@@ -409,7 +401,7 @@ def _previous_figures(before: Period, rated: dict[int, dict], towns: dict[int, s
     if published is not None:
         shares = {row["town"]: row["ratings"]["credit_village_share"] for row in published.document["towns"]}
     else:
-        shares = {towns[town_id]: _share(row["credit_villages_before"], row["villages_before"])
+        shares = {towns[town_id]: ratings.share(row["credit_villages_before"], row["villages_before"])
                   for town_id, row in rated.items() if town_id in towns and row["villages_before"]}
     return {"penalties": penalties, "credit_village_shares": shares}
 

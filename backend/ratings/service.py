@@ -50,9 +50,14 @@ def rules() -> Rules:
                  stars_for(settings.get("credit.base_points"), None))
 
 
-def _at_least(part, whole, share: Fraction):
-    """``part / whole >= share`` in integers; an empty whole is never enough."""
+def at_least(part, whole, share: Fraction):
+    """``part / whole >= share`` in integers, in SQL; an empty whole is never enough."""
     return case((and_(whole > 0, part * share.denominator >= whole * share.numerator), 1), else_=0)
+
+
+def meets(part: int, whole: int, share: Fraction) -> bool:
+    """``at_least`` for counts already read."""
+    return whole > 0 and part * share.denominator >= whole * share.numerator
 
 
 def _households(rules: Rules, *conditions):
@@ -73,11 +78,11 @@ def _villages(rules: Rules, *conditions):
     count = func.count()
     return (select(households.c.village_id, households.c.town_id, count.label("households"),
                    credit.label("credit_households"),
-                   _at_least(credit, count, rules.village_share).label("is_credit"))
+                   at_least(credit, count, rules.village_share).label("is_credit"))
             .group_by(households.c.village_id, households.c.town_id))
 
 
-def _share(part: int, whole: int) -> float:
+def share(part: int, whole: int) -> float:
     return round(part / whole, 4) if whole else 0.0
 
 
@@ -90,7 +95,7 @@ def _all_villages(found: Rules) -> list[dict]:
         .order_by(Town.name, Village.name, Village.id))
     return [{"town": row.town, "village": row.village, "households": row.households,
              "credit_households": int(row.credit_households),
-             "share": _share(int(row.credit_households), row.households),
+             "share": share(int(row.credit_households), row.households),
              "is_credit_village": bool(row.is_credit)} for row in rows]
 
 
@@ -101,12 +106,12 @@ def _all_towns(found: Rules) -> list[dict]:
     rated = (select(village_rows.c.town_id, count.label("villages"), credit_villages.label("credit_villages"),
                     func.sum(village_rows.c.households).label("households"),
                     func.sum(village_rows.c.credit_households).label("credit_households"),
-                    _at_least(credit_villages, count, found.town_share).label("is_credit"))
+                    at_least(credit_villages, count, found.town_share).label("is_credit"))
              .group_by(village_rows.c.town_id).subquery("rated_towns"))
     rows = db.session.execute(select(Town.name.label("town"), rated).join(Town, Town.id == rated.c.town_id)
                               .order_by(Town.name, Town.id))
     return [{"town": row.town, "villages": row.villages, "credit_villages": int(row.credit_villages),
-             "share": _share(int(row.credit_villages), row.villages), "is_credit_town": bool(row.is_credit),
+             "share": share(int(row.credit_villages), row.villages), "is_credit_town": bool(row.is_credit),
              "households": int(row.households), "credit_households": int(row.credit_households)}
             for row in rows]
 

@@ -18,7 +18,7 @@ from backend.credit import disclosure
 from backend.credit import service as credit
 from backend.credit.models import COUNTING_STATUSES, CreditEvent
 from backend.data.extensions import db
-from backend.dates.timeutil import SHANGHAI, as_utc, utcnow
+from backend.dates.timeutil import as_utc, utcnow
 from backend.i18n import _
 from backend.monitoring.sources import Period, ReviewCounts, register_review_source
 from backend.notices import layouts
@@ -115,18 +115,6 @@ def still_stands(event: CreditEvent, now: datetime) -> bool:
     return counts(event, now) or disclosure.is_disclosed(event, now)
 
 
-def local_day(now: datetime) -> date:
-    return as_utc(now).astimezone(SHANGHAI).date()
-
-
-def own_event(resident: Resident, event_id: int) -> CreditEvent:
-    """The resident's own event; another resident's and an unknown one alike are 404."""
-    event = db.session.get(CreditEvent, event_id)
-    if event is None or event.resident_id != resident.id:
-        raise credit.EventNotFound()
-    return event
-
-
 def latest_repair_statuses(event_ids) -> dict[int, str]:
     """The status of each event's latest repair application (events without one left out)."""
     ids = list(event_ids)
@@ -161,12 +149,12 @@ def _step(kind: str, case_id: int, step: str, *, at: datetime, staff_id: int | N
 def apply_for_repair(principal: Principal, resident: Resident, *, event_id: int, statement: str,
                      commitment_version: int, evidence: list[str]) -> RepairApplication:
     """File a repair application (SPEC §6), the refusals in the order the spec lists them; commits."""
-    event = own_event(resident, event_id)
+    event = credit.own_event(resident.id, event_id)
     now = utcnow()
-    if event.kind != "penalty" or not event.repairable or not still_stands(event, now):
+    if not credit.is_repairable(event) or not still_stands(event, now):
         raise EventNotRepairable()
     opens_on = disclosure.repair_opens_on(event)
-    if local_day(now) < opens_on:
+    if deadlines.local_date(now) < opens_on:
         raise RepairNotYetAllowed(opens_on)
     credit.lock_account(resident.id)
     if _pending_repair(event.id) is not None:
@@ -215,7 +203,7 @@ def object_to(principal: Principal, resident: Resident, *, event_id: int, reason
               evidence: list[str]) -> Objection:
     """File an objection (SPEC §6): the event becomes ``disputed`` (still counting, shown as under
     objection) in the same transaction; commits."""
-    event = own_event(resident, event_id)
+    event = credit.own_event(resident.id, event_id)
     now = utcnow()
     credit.lock_account(resident.id)
     if db.session.scalar(select(Objection.id).where(Objection.event_id == event.id)) is not None:
