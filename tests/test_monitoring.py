@@ -322,6 +322,7 @@ def test_only_ended_months_are_published(client, staff, runner):
     assert response.status_code == 422 and response.get_json()["reason"] == "month_in_future"
     response = client.post(f"{ADMIN_MONTHLY}/2026-13/publish", headers=admin)
     assert response.status_code == 422
+    assert monitoring.published(_running_month()) is None and monitoring.published("2999-01") is None
 
     result = runner.invoke(args=["stats", "publish", "--month", "2026-10"])
     assert result.exit_code == 0, result.output

@@ -4,7 +4,7 @@ transaction, see what it has pending, and the hot paths that use them write ever
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import bindparam, func, insert, select
 
 from backend.codes import service as codes
 from backend.codes.models import Verification
@@ -123,3 +123,5 @@ def test_the_principal_is_read_live_on_every_request(client, residents, verifier
                          headers=headers)
     assert second.status_code == 403
     assert second.get_json()["reason"] == "verifier_suspended"
+    assert db.session.scalar(select(func.count()).select_from(Verification)) == 1
+    assert db.session.scalar(select(func.count()).select_from(QueryRecord)) == 1
