@@ -1,12 +1,10 @@
 """Monthly monitoring over HTTP (SPEC §8): admins read any month's figures (JSON or CSV) and publish ended
 months; anyone reads the published months."""
 
-from dataclasses import asdict
 
 from flask import Response
 from flask.views import MethodView
 
-from backend.dates.timeutil import as_local
 from backend.monitoring import service
 from backend.monitoring.schemas import (
     MONTH_PATTERN,
@@ -66,18 +64,6 @@ class MonthlyPublish(MethodView):
         return service.with_messages(service.publish(current_principal(), month))
 
 
-def _summary(row, town: str | None) -> dict:
-    document = row.document
-    figures = document["city"] if town is None else next(
-        (item for item in document["towns"] if item["town"] == town), None)
-    if figures is None:  # a town registered after the month was published: it had nothing then
-        figures = {"town": town, **asdict(service.Figures())}
-    return {"month": row.month, "as_of": as_local(row.as_of).isoformat(),
-            "published_at": as_local(row.published_at).isoformat(), "town": town,
-            "figures": figures, "ratings": figures.get("ratings", {}),
-            "warnings": len(service.for_town(document, town)["warnings"])}
-
-
 @public_blp.route("")
 class PublishedMonths(MethodView):
     @public_blp.public()
@@ -94,7 +80,7 @@ class PublishedMonths(MethodView):
         """
         town = query.get("town")
         service.check_town(town)
-        return [_summary(row, town) for row in paginate(service.published_months(), pagination_parameters)]
+        return [service.month_summary(row, town) for row in paginate(service.published_months(), pagination_parameters)]
 
 
 @public_blp.route("/<month>", parameters=[MONTH_PARAMETER])
@@ -111,10 +97,4 @@ class PublishedMonthItem(MethodView):
         The month exactly as it was published: one read of its stored document. A month not published is 404
         ``month_not_published``; an unknown town 404 ``town_not_found``.
         """
-        town = query.get("town")
-        service.check_town(town)
-        frozen = service.published(month)
-        if frozen is None:
-            raise service.MonthNotPublished()
-        document = {**frozen.document, "published": True, "published_at": as_local(frozen.published_at).isoformat()}
-        return service.with_messages(service.for_town(document, town))
+        return service.with_messages(service.published_month(month, query.get("town")))

@@ -477,12 +477,40 @@ def published(month: str) -> PublishedMonth | None:
     return db.session.get(PublishedMonth, month)
 
 
+def _as_published(frozen: PublishedMonth) -> dict:
+    return {**frozen.document, "published": True, "published_at": as_local(frozen.published_at).isoformat()}
+
+
 def monthly(month: str) -> dict:
     """A month's figures: frozen when published, otherwise computed now."""
     frozen = published(month)
     if frozen is not None:
-        return {**frozen.document, "published": True, "published_at": as_local(frozen.published_at).isoformat()}
+        return _as_published(frozen)
     return {**compute(month), "published": False, "published_at": None}
+
+
+def published_month(month: str, town: str | None = None) -> dict:
+    """A published month exactly as it was frozen, the city's or one town's; 404 ``month_not_published``
+    for one that is not, ``town_not_found`` for an unknown town."""
+    check_town(town)
+    frozen = published(month)
+    if frozen is None:
+        raise MonthNotPublished()
+    return for_town(_as_published(frozen), town)
+
+
+def month_summary(frozen: PublishedMonth, town: str | None) -> dict:
+    """One published month in a trend over months: the city's figures or one town's, and how many of its
+    warnings concern them."""
+    document = frozen.document
+    figures = document["city"] if town is None else next(
+        (item for item in document["towns"] if item["town"] == town), None)
+    if figures is None:  # a town registered after the month was published: it had nothing then
+        figures = {"town": town, **asdict(Figures())}
+    return {"month": frozen.month, "as_of": as_local(frozen.as_of).isoformat(),
+            "published_at": as_local(frozen.published_at).isoformat(), "town": town,
+            "figures": figures, "ratings": figures.get("ratings", {}),
+            "warnings": len(for_town(document, town)["warnings"])}
 
 
 def publish(actor: Principal | None, month: str, *, now: datetime | None = None) -> dict:
