@@ -33,7 +33,7 @@ from backend.codes import keys
 from backend.codes.models import Verification
 from backend.credit import disclosure
 from backend.credit import service as credit
-from backend.credit.levels import DEFAULT_LEVELS, level_name
+from backend.credit.levels import DEFAULT_LEVELS, level_name, stored_levels_in_force
 from backend.credit.models import CreditAccount, CreditEvent, StarLevel
 from backend.data.extensions import db
 from backend.data.prepared import Prepared, placeholders
@@ -46,7 +46,6 @@ from backend.query_records.models import QueryRecord
 from backend.residents.models import Resident
 from backend.residents.service import ResidentNotActive
 from backend.settings import service as settings
-from backend.settings.defaults import SETTINGS
 from backend.settings.models import SettingValue
 from backend.verifiers.models import Offer
 from backend.verifiers.offers_cache import current_offers
@@ -314,7 +313,7 @@ def verify(actor: Principal, *, token: str, purpose: str, offer_id: int | None =
         stars, points, name = account.stars, account.points, level_name(account.stars)
     else:
         stars, points = read.stars, read.points
-        name = read.level_name if read.levels == len(DEFAULT_LEVELS) else level_name(stars, DEFAULT_LEVELS)
+        name = read.level_name if stored_levels_in_force(read.levels) else level_name(stars, DEFAULT_LEVELS)
     redeemed, refused = None, None
     if offer is not None:
         if stars < offer.min_stars:
@@ -393,7 +392,7 @@ def _read(kid: str, jti: str, resident_id: int | None, now: datetime):
     row = _READ.execute(kid=kid, now=now, jti=jti, resident_id=resident_id).first()
     if row is None:
         return None
-    return SimpleNamespace(**row._asdict(), ttl_seconds=SETTINGS[TTL_SETTING].default if row.ttl is None else row.ttl)
+    return SimpleNamespace(**row._asdict(), ttl_seconds=settings.in_force(TTL_SETTING, row.ttl))
 
 
 def _used(jti: str) -> bool:

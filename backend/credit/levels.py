@@ -31,10 +31,16 @@ DEFAULT_LEVELS = (
 )
 
 
+def stored_levels_in_force(stored: int) -> bool:
+    """Whether the stored levels are in force rather than the defaults: only when all of them are stored
+    (``stored`` is how many rows ``star_levels`` holds)."""
+    return stored == len(DEFAULT_LEVELS)
+
+
 def current_levels() -> tuple[Level, ...]:
     """The levels in force, 5★ first (the defaults until an admin changes them)."""
     rows = db.session.scalars(select(StarLevel).order_by(StarLevel.stars.desc())).all()
-    if len(rows) != 5:
+    if not stored_levels_in_force(len(rows)):
         return DEFAULT_LEVELS
     return tuple(Level(row.stars, row.name, row.min_points) for row in rows)
 

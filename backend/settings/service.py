@@ -49,8 +49,13 @@ def _stored() -> dict:
 
 def get(key: str):
     """The current value of a setting (its default unless an admin changed it)."""
-    setting = SETTINGS[key]
-    return _stored().get(key, setting.default)
+    return in_force(key, _stored().get(key))
+
+
+def in_force(key: str, stored):
+    """The value of ``key`` given what ``setting_values`` holds for it (None: nothing stored), for a caller
+    that read the row itself in a statement of its own."""
+    return SETTINGS[key].default if stored is None else stored
 
 
 def describe() -> list[dict]:
