@@ -215,7 +215,9 @@ def test_overdue_reports_warn_at_the_setting(clock, residents, client, staff):
     warning = next(w for w in document["warnings"] if w["kind"] == "overdue_reviews")
     assert (warning["town"], warning["source"], warning["count"], warning["threshold"]) == ("长泾镇", "reports", 2, 2)
     assert document["city"]["reviews"]["reports"] == {"filed": 2, "decided": 0, "overdue": 2}
-    # December: one acknowledged, the other still late.
+    # December, just after the acknowledgement: one acknowledged, the other still late. (Read at a set moment:
+    # as the days pass, the acknowledged report's own decision deadline passes too.)
+    clock.at("2026-12-01T09:00:00+08:00")
     assert monitoring.compute("2026-12")["city"]["reviews"]["reports"]["overdue"] == 1
 
 
